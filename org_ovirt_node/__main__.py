@@ -1,0 +1,6 @@
+"""``python -m org_ovirt_node`` runs the ``ovirt-node-layout`` command line."""
+import sys
+
+from org_ovirt_node.cli import main
+
+sys.exit(main())

@@ -1,0 +1,373 @@
+"""The checker: judges a :class:`~org_ovirt_node.layout.Layout` against a
+:class:`~org_ovirt_node.profile.Profile`.
+
+Every rule is one small pure function ``rule(ctx) -> iterable of (mountpoint, device,
+message, hint)`` registered in :data:`RULES` under a slug of the rule catalog; the catalog
+gives the stable code and the profile the severity. Nothing here names a mount point or a
+size: all of it comes from the profile. The :class:`Context` indexes the layout once, so a
+check is linear in the number of devices.
+"""
+from typing import Callable, Dict
+
+from org_ovirt_node import layout as L
+from org_ovirt_node import profile as P
+from org_ovirt_node import rules as catalog
+from org_ovirt_node.findings import Finding, Report
+from org_ovirt_node.i18n import _
+from org_ovirt_node.units import format_size as fs
+
+RULES: Dict[str, Callable] = {}
+
+
+def rule(slug):
+    """Register a rule function under *slug* (which must be in the rule catalog)."""
+    assert slug in catalog.CATALOG, slug
+
+    def register(func):
+        RULES[slug] = func
+        return func
+    return register
+
+
+class Context:
+    """What every rule needs, computed once per check."""
+
+    def __init__(self, layout, profile):
+        self.layout = layout
+        self.profile = profile
+        self.root = layout.mounted("/")
+        self.root_pool = layout.thin_pool_of(self.root) if self.root else None
+        self.root_vg = layout.vg_of(self.root) if self.root else None
+        # Rounding slack for LVM sizes: one extent either way is not a policy violation.
+        self.slack = (self.root_vg.extent_size or 0) if self.root_vg else 0
+        disks = {}
+        for devices in layout.mountpoints.values():
+            for dev in devices:
+                for disk in layout.disks_under(dev):
+                    disks[disk.name] = disk
+        self.install_disks = tuple(disks.values())
+        self.swaps = tuple(d for d in layout if d.format == L.SWAP)
+
+    def present(self):
+        """(rule, device) for each profile mount that is a separate mount."""
+        for point, mrule in self.profile.mounts.items():
+            dev = self.layout.mounted(point)
+            if dev is not None:
+                yield mrule, dev
+
+    def kind_name(self, dev):
+        return describe_kind(dev.kind)
+
+    def pool_name(self):
+        return self.root_pool.name if self.root_pool else self.profile.pool_name
+
+
+def describe_kind(kind):
+    return {
+        L.DISK: _("a whole disk"), L.PARTITION: _("a partition"), L.LUKS: _("a LUKS device"),
+        L.MDRAID: _("an MD RAID array"), L.VG: _("a volume group"),
+        L.LV: _("an ordinary (thick) LV"), L.THINPOOL: _("a thin pool"),
+        L.THINLV: _("a thin LV"), L.BTRFS: _("a btrfs volume"), L.OTHER: _("another device"),
+    }[kind]
+
+
+def describe_wanted(kind):
+    return {
+        P.KIND_THIN: _("a thin LV in the thin pool of /"),
+        P.KIND_LV: _("an ordinary LV"),
+        P.KIND_PARTITION: _("a partition that is not on LVM"),
+        P.KIND_ANY: _("any device"),
+    }[kind]
+
+
+def kind_matches(ctx, dev, wanted):
+    """Whether *dev* is of the profile kind *wanted*."""
+    if wanted == P.KIND_ANY:
+        return True
+    if wanted == P.KIND_THIN:
+        return dev.kind == L.THINLV
+    if wanted == P.KIND_LV:
+        return dev.kind == L.LV
+    if wanted == P.KIND_PARTITION:
+        return dev.kind in (L.PARTITION, L.MDRAID) and not ctx.layout.is_on_lvm(dev)
+    return False
+
+
+def covering_mount(layout, point):
+    """The nearest mount point above *point* that exists in *layout* (``/`` at last)."""
+    parent = point
+    while parent not in ("/", ""):
+        parent = parent.rsplit("/", 1)[0] or "/"
+        if layout.mounted(parent) is not None:
+            return parent
+    return None
+
+
+# --- rules ------------------------------------------------------------------------------
+@rule("root-kind")
+def root_kind(ctx):
+    want = ctx.profile.root_kind
+    if ctx.root is not None and not kind_matches(ctx, ctx.root, want):
+        yield ("/", ctx.root,
+               _("/ is on %(actual)s (%(name)s), but it must be on %(wanted)s: imgbased keeps "
+                 "every OS image as a thin LV in that pool.")
+               % {"actual": ctx.kind_name(ctx.root), "name": ctx.root.name,
+                  "wanted": describe_wanted(want)},
+               _("Use LVM Thin Provisioning for /: automatic partitioning with the thin "
+                 "scheme, or a thin LV in a thin pool (kickstart: logvol --thin --poolname)."))
+
+
+@rule("required-mount")
+def required_mount(ctx):
+    for point, mrule in ctx.profile.mounts.items():
+        if not mrule.required or ctx.layout.mounted(point) is not None:
+            continue
+        yield (point, None) + _missing_mount_text(ctx, mrule)
+
+
+@rule("optional-mount")
+def optional_mount(ctx):
+    for point, mrule in ctx.profile.mounts.items():
+        if mrule.required or ctx.layout.mounted(point) is not None:
+            continue
+        yield (point, None) + _missing_mount_text(ctx, mrule)
+
+
+def _missing_mount_text(ctx, mrule):
+    point = mrule.mountpoint
+    size = fs(mrule.min_size) if mrule.min_size else None
+    if point == "/":
+        message = _("There is no / mount point.")
+    else:
+        above = covering_mount(ctx.layout, point)
+        if above:
+            message = _("%(point)s is not a separate mount: its files would live on "
+                        "%(above)s.") % {"point": point, "above": above}
+        else:
+            message = _("%(point)s is not a separate mount.") % {"point": point}
+    if size:
+        hint = _("Create %(wanted)s for %(point)s of at least %(size)s.") % {
+            "wanted": describe_wanted(mrule.kind), "point": point, "size": size}
+    else:
+        hint = _("Create %(wanted)s for %(point)s.") % {
+            "wanted": describe_wanted(mrule.kind), "point": point}
+    return message, hint
+
+
+@rule("device-kind")
+def device_kind(ctx):
+    for mrule, dev in ctx.present():
+        if mrule.mountpoint == "/" or kind_matches(ctx, dev, mrule.kind):
+            continue
+        on_lvm = mrule.kind == P.KIND_PARTITION and ctx.layout.is_on_lvm(dev)
+        yield (mrule.mountpoint, dev,
+               _("%(point)s is on %(actual)s (%(name)s)%(lvm)s, but it must be on "
+                 "%(wanted)s.") % {
+                   "point": mrule.mountpoint, "actual": ctx.kind_name(dev), "name": dev.name,
+                   "lvm": _(" on LVM") if on_lvm and dev.kind not in (L.LV, L.THINLV) else "",
+                   "wanted": describe_wanted(mrule.kind)},
+               _("Recreate %(point)s as %(wanted)s.") % {
+                   "point": mrule.mountpoint, "wanted": describe_wanted(mrule.kind)})
+    want = ctx.profile.swap_kind
+    for dev in ctx.swaps:
+        if not kind_matches(ctx, dev, want):
+            yield (None, dev,
+                   _("Swap is on %(actual)s (%(name)s), but it must be on %(wanted)s.") % {
+                       "actual": ctx.kind_name(dev), "name": dev.name,
+                       "wanted": describe_wanted(want)},
+                   _("Recreate swap as %(wanted)s.") % {"wanted": describe_wanted(want)})
+
+
+@rule("same-pool")
+def same_pool(ctx):
+    if not ctx.profile.all_thin_in_root_pool or ctx.root_pool is None:
+        return
+    for point, devices in ctx.layout.mountpoints.items():
+        for dev in devices:
+            if dev.kind != L.THINLV:
+                continue
+            pool = ctx.layout.thin_pool_of(dev)
+            if pool is None or pool.name == ctx.root_pool.name:
+                continue
+            vg = ctx.layout.vg_of(dev)
+            where = pool.name if vg is None or ctx.root_vg is None or vg.name == \
+                ctx.root_vg.name else "%s (VG %s)" % (pool.name, vg.name)
+            yield (point, dev,
+                   _("%(point)s is a thin LV in pool %(pool)s, not in the pool of / "
+                     "(%(root_pool)s): imgbased manages exactly one pool.") % {
+                       "point": point, "pool": where, "root_pool": ctx.root_pool.name},
+                   _("Move %(point)s into thin pool %(root_pool)s.") % {
+                       "point": point, "root_pool": ctx.root_pool.name})
+
+
+@rule("min-size")
+def min_size(ctx):
+    for mrule, dev in ctx.present():
+        if mrule.min_size is None or dev.size is None or dev.size + ctx.slack >= mrule.min_size:
+            continue
+        yield (mrule.mountpoint, dev,
+               _("%(point)s is %(size)s, below its minimum of %(min)s.") % {
+                   "point": mrule.mountpoint, "size": fs(dev.size), "min": fs(mrule.min_size)},
+               _("Make %(point)s at least %(min)s.") % {
+                   "point": mrule.mountpoint, "min": fs(mrule.min_size)})
+    minimum = ctx.profile.swap_min
+    if minimum is not None:
+        for dev in ctx.swaps:
+            if dev.size is not None and dev.size + ctx.slack < minimum:
+                yield (None, dev,
+                       _("Swap %(name)s is %(size)s, below its minimum of %(min)s.") % {
+                           "name": dev.name, "size": fs(dev.size), "min": fs(minimum)},
+                       _("Make swap at least %(min)s.") % {"min": fs(minimum)})
+
+
+@rule("filesystem")
+def filesystem(ctx):
+    for mrule, dev in ctx.present():
+        if dev.format is None or not mrule.filesystems or dev.format in mrule.filesystems:
+            continue
+        yield (mrule.mountpoint, dev,
+               _("%(point)s uses %(fs)s; allowed: %(allowed)s.") % {
+                   "point": mrule.mountpoint, "fs": dev.format,
+                   "allowed": ", ".join(mrule.filesystems)},
+               _("Format %(point)s as %(first)s.") % {
+                   "point": mrule.mountpoint, "first": mrule.filesystems[0]})
+
+
+@rule("mount-options")
+def mount_options(ctx):
+    for mrule, dev in ctx.present():
+        missing = [o for o in mrule.options if o not in dev.mount_options]
+        if not missing:
+            continue
+        yield (mrule.mountpoint, dev,
+               _("%(point)s is not mounted with %(options)s.") % {
+                   "point": mrule.mountpoint, "options": ",".join(missing)},
+               _("Add %(options)s to the mount options of %(point)s (kickstart: "
+                 "--fsoptions=\"defaults,%(options)s\").") % {
+                   "point": mrule.mountpoint, "options": ",".join(missing)})
+
+
+@rule("forbidden-mount")
+def forbidden_mount(ctx):
+    for point in ctx.profile.forbidden_mounts:
+        dev = ctx.layout.mounted(point)
+        if dev is not None:
+            yield (point, dev,
+                   _("%(point)s must not be a separate mount (it is on %(name)s).") % {
+                       "point": point, "name": dev.name},
+                   _("Remove the %(point)s mount; keep its files on /.") % {"point": point})
+
+
+@rule("duplicate-mount")
+def duplicate_mount(ctx):
+    for point, devices in ctx.layout.mountpoints.items():
+        if len(devices) > 1:
+            yield (point, devices[1],
+                   _("%(point)s is the mount point of %(count)d devices: %(names)s.") % {
+                       "point": point, "count": len(devices),
+                       "names": ", ".join(d.name for d in devices)},
+                   _("Give %(point)s to one device only.") % {"point": point})
+
+
+def _thin_children(ctx, pool):
+    return [d for d in ctx.layout.children_of(pool) if d.kind == L.THINLV]
+
+
+@rule("pool-overcommit")
+def pool_overcommit(ctx):
+    pool = ctx.root_pool
+    if ctx.profile.overcommit or pool is None or pool.size is None:
+        return
+    thin = _thin_children(ctx, pool)
+    total = sum(d.size for d in thin if d.size is not None)
+    if total > pool.size + ctx.slack:
+        yield (None, pool,
+               _("Thin pool %(pool)s is overcommitted: its thin LVs take %(total)s, the pool "
+                 "has %(size)s.") % {"pool": pool.name, "total": fs(total),
+                                     "size": fs(pool.size)},
+               _("Grow the pool by %(diff)s or shrink its thin LVs.") % {
+                   "diff": fs(total - pool.size)})
+
+
+@rule("vg-reserve")
+def vg_reserve(ctx):
+    vg = ctx.root_vg
+    if vg is None or vg.size is None or vg.free is None:
+        return
+    wanted = ctx.profile.reserve_for(vg.size)
+    if vg.free + ctx.slack < wanted:
+        yield (None, vg,
+               _("Volume group %(vg)s keeps %(free)s free, below its reserve of %(want)s "
+                 "(%(pct)s %% of %(size)s): the thin pool cannot grow.") % {
+                   "vg": vg.name, "free": fs(vg.free), "want": fs(wanted),
+                   "pct": _num(ctx.profile.reserve_percent), "size": fs(vg.size)},
+               _("Leave %(want)s of %(vg)s unallocated (kickstart: volgroup "
+                 "--reserved-percent=%(pct)s).") % {
+                   "want": fs(wanted), "vg": vg.name, "pct": _num(ctx.profile.reserve_percent)})
+
+
+@rule("pool-metadata")
+def pool_metadata(ctx):
+    pool, vg, want = ctx.root_pool, ctx.root_vg, ctx.profile.min_metadata
+    if pool is None or want is None or pool.metadata_size is None or vg is None \
+            or vg.free is None:
+        return
+    reachable = pool.metadata_size + vg.free
+    if reachable < want:
+        yield (None, pool,
+               _("The metadata of thin pool %(pool)s can reach only %(reach)s (%(meta)s now, "
+                 "%(free)s free in %(vg)s); it should be able to grow to %(want)s.") % {
+                   "pool": pool.name, "reach": fs(reachable), "meta": fs(pool.metadata_size),
+                   "free": fs(vg.free), "vg": vg.name, "want": fs(want)},
+               _("Leave at least %(need)s free in %(vg)s.") % {
+                   "need": fs(want - pool.metadata_size), "vg": vg.name})
+
+
+@rule("disk-size")
+def disk_size(ctx):
+    minimum = ctx.profile.min_disk_total
+    disks = ctx.install_disks
+    if minimum is None or not disks or any(d.size is None for d in disks):
+        return
+    total = sum(d.size for d in disks)
+    if total < minimum:
+        yield (None, None,
+               _("The disks of this layout (%(names)s) hold %(total)s, below the minimum of "
+                 "%(min)s.") % {"names": ", ".join(d.name for d in disks),
+                                "total": fs(total), "min": fs(minimum)},
+               _("Install on disks of at least %(min)s in total.") % {"min": fs(minimum)})
+
+
+@rule("swap")
+def swap(ctx):
+    if ctx.profile.swap_policy == "none" or ctx.swaps:
+        return
+    yield (None, None, _("There is no swap."),
+           _("Add swap as %(wanted)s (kickstart: logvol swap --recommended).") % {
+               "wanted": describe_wanted(ctx.profile.swap_kind)})
+
+
+def _num(value):
+    return ("%g" % value)
+
+
+# --- entry point ------------------------------------------------------------------------
+def check(layout, profile, only=None) -> Report:
+    """Judge *layout* against *profile*; *only* limits the run to some rule slugs."""
+    ctx = Context(layout, profile)
+    findings = []
+    for slug, func in RULES.items():
+        if only is not None and slug not in only:
+            continue
+        severity = profile.severity(slug)
+        if severity == catalog.OFF:
+            continue
+        info = catalog.CATALOG[slug]
+        for point, dev, message, hint in func(ctx):
+            findings.append(Finding(code=info.code, severity=severity, mountpoint=point,
+                                    message=message, hint=hint, rule=slug,
+                                    device=dev.name if dev is not None else None,
+                                    line=dev.source_line if dev is not None else None))
+    order = {catalog.ERROR: 0, catalog.WARNING: 1, catalog.INFO: 2}
+    findings.sort(key=lambda f: order[f.severity])  # stable: rule order within a severity
+    return Report(tuple(findings), origin=layout.origin)

@@ -1,0 +1,140 @@
+"""``ovirt-node-layout profile list|show|validate|export-anaconda``."""
+import json
+import sys
+
+from org_ovirt_node.cli import EXIT_OK, EXIT_USAGE, add_format_option
+from org_ovirt_node.i18n import _
+from org_ovirt_node.units import format_size
+
+
+def register(subparsers):
+    parser = subparsers.add_parser("profile", help=_("show, validate or export profiles"))
+    sub = parser.add_subparsers(dest="profile_command", metavar="ACTION")
+    sub.required = True
+
+    p = sub.add_parser("list", help=_("list the built-in profiles"))
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help=_("show a profile (default: ovirt-node)"))
+    p.add_argument("profile", nargs="?", default=None, metavar="NAME|FILE")
+    add_format_option(p)
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("validate", help=_("validate a profile file"))
+    p.add_argument("profile", nargs="+", metavar="FILE")
+    add_format_option(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("export-anaconda",
+                       help=_("write an Anaconda configuration drop-in for /etc/anaconda/conf.d/"))
+    p.add_argument("--profile", default=None, metavar="NAME|FILE")
+    p.add_argument("-o", "--output", default="-", metavar="FILE",
+                   help=_("where to write it (default: standard output)"))
+    p.set_defaults(func=cmd_export_anaconda)
+
+
+def _load(name):
+    """Load a profile; on failure print every problem and return None."""
+    from org_ovirt_node.profile import DEFAULT_PROFILE, ProfileError, load_profile
+    try:
+        return load_profile(name or DEFAULT_PROFILE)
+    except ProfileError as exc:
+        for problem in exc.problems:
+            sys.stderr.write("%s: error: %s\n" % (_location(problem), problem.message))
+        return None
+
+
+def _location(problem):
+    text = problem.file
+    if problem.line:
+        text += ":%d" % problem.line
+        if problem.column:
+            text += ":%d" % problem.column
+    return "%s: %s" % (text, problem.key) if problem.key else text
+
+
+def cmd_list(args):
+    from org_ovirt_node.profile import builtin_profiles
+    for name in builtin_profiles():
+        print(name)
+    return EXIT_OK
+
+
+def cmd_show(args):
+    profile = _load(args.profile)
+    if profile is None:
+        return EXIT_USAGE
+    if args.format == "json":
+        print(json.dumps(profile.to_dict(), indent=2, sort_keys=True, default=str))
+        return EXIT_OK
+    print(describe_profile(profile))
+    return EXIT_OK
+
+
+def describe_profile(profile):
+    """A human summary of a profile: the table of mounts plus the pool and VG policy."""
+    lines = ["%s (%s)" % (profile.name, profile.source)]
+    if profile.description:
+        lines.append("  " + profile.description.strip())
+    lines.append("")
+    lines.append("  %-16s %-9s %-9s %-10s %-10s %-10s %s" % (
+        _("MOUNT"), _("PRESENCE"), _("KIND"), _("MINIMUM"), _("DEFAULT"), _("FS"),
+        _("OPTIONS")))
+    for point, rule in profile.mounts.items():
+        lines.append("  %-16s %-9s %-9s %-10s %-10s %-10s %s" % (
+            point, rule.presence, rule.kind,
+            format_size(rule.min_size) if rule.min_size is not None else "-",
+            (format_size(rule.default_size) + ("+" if rule.grow else ""))
+            if rule.default_size is not None else "-",
+            ",".join(rule.filesystems), ",".join(rule.options) or "-"))
+    for point in profile.forbidden_mounts:
+        lines.append("  %-16s %s" % (point, _("must not be a separate mount")))
+    lines.append("")
+    reserve_max = format_size(profile.reserve_max) if profile.reserve_max else _("none")
+    lines.append("  " + _("VG %(vg)s: keep %(pct)s %% free (min %(min)s, max %(max)s)") % {
+        "vg": profile.vg_name, "pct": "%g" % profile.reserve_percent,
+        "min": format_size(profile.reserve_min), "max": reserve_max})
+    lines.append("  " + _("thin pool %(pool)s: overcommit %(oc)s, metadata reachable >= "
+                          "%(meta)s, health limit %(data)s %% data / %(md)s %% metadata") % {
+        "pool": profile.pool_name, "oc": _("allowed") if profile.overcommit else _("refused"),
+        "meta": format_size(profile.min_metadata) if profile.min_metadata else "-",
+        "data": "%g" % profile.max_data_percent, "md": "%g" % profile.max_metadata_percent})
+    lines.append("  " + _("swap: %(policy)s, %(kind)s, min %(min)s") % {
+        "policy": profile.swap_policy, "kind": profile.swap_kind,
+        "min": format_size(profile.swap_min) if profile.swap_min else "-"})
+    if profile.min_disk_total:
+        lines.append("  " + _("disks: at least %s in total") % format_size(profile.min_disk_total))
+    changed = ["%s=%s" % (k, v) for k, v in sorted(profile.severities.items())]
+    if changed:
+        lines.append("  " + _("rule severities: %s") % ", ".join(changed))
+    return "\n".join(lines)
+
+
+def cmd_validate(args):
+    status = EXIT_OK
+    results = []
+    for name in args.profile:
+        profile = _load(name)
+        ok = profile is not None
+        results.append({"file": name, "ok": ok})
+        if not ok:
+            status = EXIT_USAGE
+        elif args.format == "text":
+            print(_("%(file)s: ok (profile %(name)s)") % {"file": name, "name": profile.name})
+    if args.format == "json":
+        print(json.dumps(results, indent=2))
+    return status
+
+
+def cmd_export_anaconda(args):
+    profile = _load(args.profile)
+    if profile is None:
+        return EXIT_USAGE
+    from org_ovirt_node.anaconda_conf import render_dropin
+    text = render_dropin(profile)
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return EXIT_OK

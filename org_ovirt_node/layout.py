@@ -1,0 +1,200 @@
+"""The neutral layout model: what every input (blivet tree, Anaconda's D-Bus device tree,
+kickstart commands, a live host) is turned into, and the only thing the checker reads.
+
+A :class:`Layout` is an immutable set of :class:`Device` records linked by parent names.
+Sizes are integer bytes, or ``None`` where the source does not know them (a kickstart
+``--grow`` line, say). Indexes (children, mount points) are derived once at construction.
+
+Adapters live in :mod:`org_ovirt_node.adapters`; :meth:`Layout.from_blivet` imports blivet
+only when called, so importing this module stays cheap.
+"""
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Iterable, Iterator, Mapping, Optional, Tuple
+
+# Device kinds. Thin pools and thin LVs are kinds of their own because the whole point of
+# the profile is to tell them from ordinary ("thick") LVs.
+DISK = "disk"
+PARTITION = "partition"
+LUKS = "luks"
+MDRAID = "md"
+VG = "vg"
+LV = "lv"
+THINPOOL = "thinpool"
+THINLV = "thinlv"
+BTRFS = "btrfs"
+OTHER = "other"
+
+DEVICE_KINDS = (DISK, PARTITION, LUKS, MDRAID, VG, LV, THINPOOL, THINLV, BTRFS, OTHER)
+
+# Format type names, normalized across sources ("lvmpv", "luks", "mdmember", "biosboot",
+# "efi" for an EFI system partition, filesystems by their mkfs name, None = unformatted).
+SWAP = "swap"
+
+
+@dataclass(frozen=True)
+class Device:
+    """One storage device of a layout.
+
+    ``name`` is unique within a layout and is what ``parents`` refer to. ``source_line`` is
+    the kickstart line a device came from, so findings can point at it.
+    """
+
+    name: str
+    kind: str
+    size: Optional[int] = None
+    parents: Tuple[str, ...] = ()
+    format: Optional[str] = None
+    mountpoint: Optional[str] = None
+    mount_options: Tuple[str, ...] = ()
+    grow: bool = False
+    # Volume groups: space not given to any LV (None = unknown) and physical extent size.
+    free: Optional[int] = None
+    extent_size: Optional[int] = None
+    # Thin pools: metadata LV size; live hosts: data/metadata use in percent.
+    metadata_size: Optional[int] = None
+    data_percent: Optional[float] = None
+    metadata_percent: Optional[float] = None
+    # Filesystems on a live host: bytes in use.
+    used: Optional[int] = None
+    source_line: Optional[int] = None
+
+    def __post_init__(self):
+        if self.kind not in DEVICE_KINDS:
+            raise ValueError("unknown device kind %r for %s" % (self.kind, self.name))
+        if not isinstance(self.parents, tuple):
+            object.__setattr__(self, "parents", tuple(self.parents))
+        if not isinstance(self.mount_options, tuple):
+            object.__setattr__(self, "mount_options", tuple(self.mount_options))
+
+    @property
+    def is_lvm(self):
+        return self.kind in (VG, LV, THINPOOL, THINLV)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """An immutable storage layout: devices plus derived indexes.
+
+    ``origin`` says where it came from (a file name, ``"blivet"``, ``"host"``) for messages.
+    ``facts`` carries source-level knowledge that is not a device (e.g. ``autopart`` from a
+    kickstart) as read-only key/value pairs.
+    """
+
+    devices: Tuple[Device, ...]
+    origin: str = ""
+    facts: Mapping[str, object] = field(default_factory=dict)
+    _by_name: Mapping[str, Device] = field(init=False, repr=False, compare=False)
+    _children: Mapping[str, Tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _mounts: Mapping[str, Tuple[Device, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        devices = tuple(self.devices)
+        object.__setattr__(self, "devices", devices)
+        object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))
+        by_name = {}
+        children = {}
+        mounts = {}
+        for dev in devices:
+            if dev.name in by_name:
+                raise ValueError("duplicate device name %r" % dev.name)
+            by_name[dev.name] = dev
+        for dev in devices:
+            for parent in dev.parents:
+                children.setdefault(parent, []).append(dev.name)
+            if dev.mountpoint:
+                mounts.setdefault(dev.mountpoint, []).append(dev)
+        object.__setattr__(self, "_by_name", MappingProxyType(by_name))
+        object.__setattr__(self, "_children", MappingProxyType(
+            {k: tuple(v) for k, v in children.items()}))
+        object.__setattr__(self, "_mounts", MappingProxyType(
+            {k: tuple(v) for k, v in mounts.items()}))
+
+    # --- construction -----------------------------------------------------------------
+    @classmethod
+    def from_blivet(cls, blivet, origin="blivet"):
+        """Build a layout from a ``blivet.Blivet`` (or its device tree); see
+        :func:`org_ovirt_node.adapters.blivet_tree.layout_from_blivet`."""
+        from org_ovirt_node.adapters.blivet_tree import layout_from_blivet
+        return layout_from_blivet(blivet, origin=origin)
+
+    # --- lookups ----------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Device]:
+        return iter(self.devices)
+
+    def __len__(self):
+        return len(self.devices)
+
+    def get(self, name) -> Optional[Device]:
+        return self._by_name.get(name)
+
+    def __getitem__(self, name) -> Device:
+        return self._by_name[name]
+
+    def parents_of(self, dev: Device) -> Tuple[Device, ...]:
+        """Parents that are part of the layout (unknown names are skipped)."""
+        return tuple(self._by_name[p] for p in dev.parents if p in self._by_name)
+
+    def children_of(self, dev: Device) -> Tuple[Device, ...]:
+        return tuple(self._by_name[c] for c in self._children.get(dev.name, ()))
+
+    def of_kind(self, *kinds) -> Tuple[Device, ...]:
+        return tuple(d for d in self.devices if d.kind in kinds)
+
+    @property
+    def mountpoints(self) -> Mapping[str, Tuple[Device, ...]]:
+        """Mount point -> devices mounted there (more than one is a conflict)."""
+        return self._mounts
+
+    def mounted(self, mountpoint) -> Optional[Device]:
+        devs = self._mounts.get(mountpoint)
+        return devs[0] if devs else None
+
+    def ancestors(self, dev: Device) -> Iterable[Device]:
+        """Every device *dev* is built on, nearest first, each once."""
+        seen = set()
+        stack = list(reversed(self.parents_of(dev)))
+        while stack:
+            cur = stack.pop()
+            if cur.name in seen:
+                continue
+            seen.add(cur.name)
+            yield cur
+            stack.extend(reversed(self.parents_of(cur)))
+
+    def nearest(self, dev: Device, *kinds) -> Optional[Device]:
+        """The closest ancestor of *dev* of one of *kinds* (e.g. the VG of an LV)."""
+        for anc in self.ancestors(dev):
+            if anc.kind in kinds:
+                return anc
+        return None
+
+    def disks_under(self, dev: Device) -> Tuple[Device, ...]:
+        """The disks *dev* ultimately lives on."""
+        if dev.kind == DISK:
+            return (dev,)
+        return tuple(a for a in self.ancestors(dev) if a.kind == DISK)
+
+    def is_on_lvm(self, dev: Device) -> bool:
+        return dev.is_lvm or any(a.is_lvm for a in self.ancestors(dev))
+
+    def thin_pool_of(self, dev: Device) -> Optional[Device]:
+        return self.nearest(dev, THINPOOL) if dev.kind == THINLV else None
+
+    def vg_of(self, dev: Device) -> Optional[Device]:
+        return dev if dev.kind == VG else self.nearest(dev, VG)
+
+    def to_dict(self):
+        """A JSON-friendly description (for ``--format json`` and debugging)."""
+        out = []
+        for d in self.devices:
+            item = {"name": d.name, "kind": d.kind, "size": d.size,
+                    "parents": list(d.parents), "format": d.format,
+                    "mountpoint": d.mountpoint, "mount_options": list(d.mount_options)}
+            for key in ("grow", "free", "extent_size", "metadata_size", "data_percent",
+                        "metadata_percent", "used", "source_line"):
+                value = getattr(d, key)
+                if value not in (None, False):
+                    item[key] = value
+            out.append(item)
+        return {"origin": self.origin, "devices": out}

@@ -1,0 +1,612 @@
+"""Declarative storage profiles: YAML files that say what the layout must be.
+
+A profile is loaded with :func:`load_profile` (a built-in name such as ``ovirt-node`` or a
+path), validated against a strict schema, and turned into an immutable :class:`Profile`.
+``extends:`` merges a base profile under the file's own keys, so a site writes only its
+differences. Every problem is a :class:`ProfileError` that names ``file:line:column``, the
+key path and what was expected; YAML is read with ``SafeLoader`` only.
+
+The schema (see ``data/profiles/ovirt-node.yaml`` for a commented example)::
+
+    name, description, extends
+    disk:          {min_total}
+    volume_group:  {name, reserve_percent, reserve_min, reserve_max}
+    thin_pool:     {name, overcommit, min_metadata, all_thin_in_root_pool,
+                    max_data_percent, max_metadata_percent}
+    filesystems:   {allowed, default, options}
+    swap:          {policy, kind, min}
+    mounts:        {<mount point>: {presence, kind, min, default, grow, filesystems, options}}
+    forbidden_mounts: [<mount point>, ...]
+    rules:         {<slug or code>: error|warning|info|off}
+"""
+import os
+import posixpath
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping, Optional, Tuple
+
+import yaml
+
+from org_ovirt_node import rules as rule_catalog
+from org_ovirt_node.units import SizeError, parse_size
+
+PROFILE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles")
+DEFAULT_PROFILE = "ovirt-node"
+
+# Device kinds a profile may ask for.
+KIND_THIN = "thin"            # thin LV in the thin pool of /
+KIND_LV = "lv"                # ordinary (thick) LV
+KIND_PARTITION = "partition"  # a partition (or an MD array of partitions), never on LVM
+KIND_ANY = "any"
+MOUNT_KINDS = (KIND_THIN, KIND_LV, KIND_PARTITION, KIND_ANY)
+
+REQUIRED, OPTIONAL = "required", "optional"
+PRESENCES = (REQUIRED, OPTIONAL)
+SWAP_POLICIES = ("required", "recommended", "none")
+FILESYSTEMS = ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "efi")
+
+
+class ProfileError(Exception):
+    """A profile that cannot be used. ``problems`` lists every problem found, each a
+    :class:`Problem`; ``str()`` gives one ``file:line:column: key: message`` per line."""
+
+    def __init__(self, problems):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: Optional[int]
+    column: Optional[int]
+    key: str
+    message: str
+
+    def __str__(self):
+        where = self.file
+        if self.line is not None:
+            where += ":%d" % self.line
+            if self.column is not None:
+                where += ":%d" % self.column
+        return "%s: %s: %s" % (where, self.key or "(top)", self.message)
+
+
+# --- located YAML -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Mark:
+    file: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+
+class LMap(dict):
+    """A mapping that remembers where it and each of its keys' values came from."""
+
+    def __init__(self, mark, items=(), marks=None):
+        super().__init__(items)
+        self.mark = mark
+        self.marks = dict(marks or {})
+
+    def mark_of(self, key):
+        return self.marks.get(key, self.mark)
+
+
+class LList(list):
+    def __init__(self, mark, items=(), marks=()):
+        super().__init__(items)
+        self.mark = mark
+        self.marks = list(marks)
+
+
+def _mark(node, filename):
+    return Mark(filename, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _to_located(node, filename, constructor, problems, path=""):
+    """Turn a composed YAML node into LMap/LList/scalars, flagging duplicate keys."""
+    if isinstance(node, yaml.MappingNode):
+        out = LMap(_mark(node, filename))
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(filename, *_line_col(key_node), path,
+                                        "keys must be plain strings"))
+                continue
+            key = str(constructor.construct_object(key_node))
+            key_path = _join(path, key)
+            if key in out:
+                problems.append(Problem(filename, *_line_col(key_node), key_path,
+                                        "duplicate key (first at line %d)"
+                                        % out.marks[key].line))
+                continue
+            out[key] = _to_located(value_node, filename, constructor, problems, key_path)
+            out.marks[key] = _mark(key_node, filename)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items, marks = [], []
+        for i, item in enumerate(node.value):
+            items.append(_to_located(item, filename, constructor, problems,
+                                     "%s[%d]" % (path, i)))
+            marks.append(_mark(item, filename))
+        return LList(_mark(node, filename), items, marks)
+    return constructor.construct_object(node)
+
+
+def _line_col(node):
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _join(path, key):
+    return "%s.%s" % (path, key) if path else str(key)
+
+
+def parse_yaml(text, filename):
+    """Parse *text* into located data (``SafeLoader`` only). Raises :class:`ProfileError`."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise ProfileError([Problem(filename, line, col, "",
+                                    "not valid YAML: %s" % (exc.problem or exc))]) from None
+    except yaml.YAMLError as exc:
+        raise ProfileError([Problem(filename, None, None, "", "not valid YAML: %s" % exc)]) \
+            from None
+    if node is None:
+        raise ProfileError([Problem(filename, 1, 1, "", "the profile is empty")])
+    problems = []
+    constructor = yaml.SafeLoader("")
+    try:
+        data = _to_located(node, filename, constructor, problems)
+    except yaml.YAMLError as exc:
+        raise ProfileError([Problem(filename, None, None, "", "bad YAML value: %s" % exc)]) \
+            from None
+    if problems:
+        raise ProfileError(problems)
+    if not isinstance(data, LMap):
+        raise ProfileError([Problem(filename, 1, 1, "", "expected a mapping of profile keys")])
+    return data
+
+
+def merge(base, over):
+    """Deep-merge located *over* onto *base*: mappings merge key by key, anything else
+    (lists included) is replaced. Marks follow the value that wins."""
+    if not (isinstance(base, dict) and isinstance(over, dict)):
+        return over
+    out = LMap(getattr(over, "mark", None) or getattr(base, "mark", None))
+    out.update(base)
+    out.marks.update(getattr(base, "marks", {}))
+    for key, value in over.items():
+        out[key] = merge(base[key], value) if key in base else value
+        if hasattr(over, "marks") and key in over.marks:
+            out.marks[key] = over.marks[key]
+    return out
+
+
+# --- the profile ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MountRule:
+    """What one mount point must look like."""
+
+    mountpoint: str
+    presence: str = REQUIRED
+    kind: str = KIND_THIN
+    min_size: Optional[int] = None
+    default_size: Optional[int] = None
+    grow: bool = False
+    filesystems: Tuple[str, ...] = ()
+    options: Tuple[str, ...] = ()
+    where: str = ""                 # "file:line" of its definition, for messages
+
+    @property
+    def required(self):
+        return self.presence == REQUIRED
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated, immutable profile. Build with :func:`load_profile`."""
+
+    name: str
+    description: str
+    source: str
+    mounts: Mapping[str, MountRule]
+    forbidden_mounts: Tuple[str, ...]
+    min_disk_total: Optional[int]
+    vg_name: str
+    reserve_percent: float
+    reserve_min: int
+    reserve_max: Optional[int]
+    pool_name: str
+    overcommit: bool
+    min_metadata: Optional[int]
+    all_thin_in_root_pool: bool
+    max_data_percent: float
+    max_metadata_percent: float
+    filesystems: Tuple[str, ...]
+    default_filesystem: str
+    options: Tuple[str, ...]
+    swap_policy: str
+    swap_kind: str
+    swap_min: Optional[int]
+    severities: Mapping[str, str]
+    raw: Mapping = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def root(self) -> MountRule:
+        return self.mounts["/"]
+
+    @property
+    def root_kind(self):
+        return self.root.kind
+
+    def severity(self, slug):
+        """Severity of rule *slug* in this profile (``off`` disables it)."""
+        if slug in self.severities:
+            return self.severities[slug]
+        if slug == "swap":
+            # The swap policy sets the default; an explicit rules: entry wins.
+            return {"required": rule_catalog.ERROR, "recommended": rule_catalog.WARNING,
+                    "none": rule_catalog.OFF}[self.swap_policy]
+        return rule_catalog.CATALOG[slug].severity
+
+    def reserve_for(self, vg_size):
+        """The space the profile wants kept free in a VG of *vg_size* bytes."""
+        reserve = int(vg_size * self.reserve_percent / 100)
+        reserve = max(reserve, self.reserve_min)
+        if self.reserve_max is not None:
+            reserve = min(reserve, self.reserve_max)
+        return reserve
+
+    def derive(self, overrides, origin):
+        """A new profile: *overrides* (plain or located data in the profile schema) merged
+        over this one and validated again. Problems are reported against *origin*."""
+        located = _locate_plain(overrides, origin)
+        return _build(merge(self.raw, located), origin=origin)
+
+    def to_dict(self):
+        return _plain(self.raw)
+
+
+def _locate_plain(value, origin):
+    if isinstance(value, LMap) or isinstance(value, LList):
+        return value
+    if isinstance(value, dict):
+        return LMap(Mark(origin), {k: _locate_plain(v, origin) for k, v in value.items()},
+                    {k: Mark(origin) for k in value})
+    if isinstance(value, (list, tuple)):
+        return LList(Mark(origin), [_locate_plain(v, origin) for v in value],
+                     [Mark(origin)] * len(value))
+    return value
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- loading ----------------------------------------------------------------------------
+def builtin_profiles():
+    """Names of the profiles shipped with the addon."""
+    try:
+        names = os.listdir(PROFILE_DIR)
+    except OSError:
+        return []
+    return sorted(n[:-5] for n in names if n.endswith(".yaml"))
+
+
+def resolve_profile_path(name_or_path, relative_to=None):
+    """A built-in name or a path (relative to *relative_to*'s folder) -> an existing path."""
+    candidates = []
+    if os.sep in name_or_path or name_or_path.endswith((".yaml", ".yml")):
+        if relative_to and not os.path.isabs(name_or_path):
+            candidates.append(os.path.join(os.path.dirname(relative_to), name_or_path))
+        candidates.append(name_or_path)
+    else:
+        candidates.append(os.path.join(PROFILE_DIR, name_or_path + ".yaml"))
+    for path in candidates:
+        if os.path.isfile(path):
+            # Built-ins are reached through a symlink; name the file people edit.
+            return os.path.realpath(path) if path.startswith(PROFILE_DIR) else path
+    return None
+
+
+def load_profile(name_or_path=DEFAULT_PROFILE):
+    """Load and validate a profile by built-in name or path. Raises :class:`ProfileError`."""
+    path = resolve_profile_path(name_or_path)
+    if path is None:
+        raise ProfileError([Problem(name_or_path, None, None, "",
+                                    "no such profile (built-in profiles: %s)"
+                                    % ", ".join(builtin_profiles()))])
+    return _build(_load_raw(path, ()), origin=path)
+
+
+def load_profile_text(text, filename="<profile>"):
+    """Validate a profile given as YAML text (``extends:`` is resolved against built-ins)."""
+    return _build(_resolve_extends(parse_yaml(text, filename), filename, ()), origin=filename)
+
+
+def _load_raw(path, chain):
+    real = os.path.realpath(path)
+    if real in chain:
+        raise ProfileError([Problem(path, None, None, "extends",
+                                    "circular extends: %s" % " -> ".join(chain + (real,)))])
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError([Problem(path, None, None, "", "cannot read: %s" % exc)]) from None
+    return _resolve_extends(parse_yaml(text, path), path, chain + (real,))
+
+
+def _resolve_extends(data, path, chain):
+    base_name = data.pop("extends", None)
+    if base_name is None:
+        return data
+    mark = data.marks.get("extends", data.mark)
+    if not isinstance(base_name, str) or not base_name:
+        raise ProfileError([Problem(path, mark.line, mark.column, "extends",
+                                    "expected a built-in profile name or a path")])
+    base_path = resolve_profile_path(base_name, relative_to=path)
+    if base_path is None:
+        raise ProfileError([Problem(path, mark.line, mark.column, "extends",
+                                    "no such profile %r (built-in profiles: %s)"
+                                    % (base_name, ", ".join(builtin_profiles())))])
+    return merge(_load_raw(base_path, chain), data)
+
+
+# --- validation -------------------------------------------------------------------------
+class _Validator:
+    """Walks located data against the schema, collecting every problem."""
+
+    def __init__(self, origin):
+        self.origin = origin
+        self.problems = []
+
+    def problem(self, container, key, path, message):
+        mark = container.mark_of(key) if isinstance(container, LMap) and key is not None \
+            else getattr(container, "mark", None) or Mark(self.origin)
+        self.problems.append(Problem(mark.file, mark.line, mark.column, path, message))
+
+    def section(self, data, key, path, allowed):
+        """The mapping at data[key] ({} if absent), with unknown keys reported."""
+        value = data.get(key)
+        if value is None:
+            return LMap(data.mark_of(key))
+        if not isinstance(value, dict):
+            self.problem(data, key, path, "expected a mapping, got %s" % _type(value))
+            return LMap(data.mark_of(key))
+        self.unknown(value, path, allowed)
+        return value
+
+    def unknown(self, data, path, allowed):
+        for key in data:
+            if key not in allowed:
+                self.problem(data, key, _join(path, key),
+                             "unknown key (expected one of: %s)" % ", ".join(allowed))
+
+    def size(self, data, key, path, default=None, required=False):
+        if key not in data or data[key] is None:
+            if required:
+                self.problem(data, None, _join(path, key), "missing (expected a size)")
+            return default
+        value = data[key]
+        try:
+            return parse_size(value)
+        except SizeError as exc:
+            self.problem(data, key, _join(path, key), "%s, got %r" % (exc, value))
+            return default
+
+    def boolean(self, data, key, path, default):
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(data, key, _join(path, key), "expected true or false, got %r" % value)
+            return default
+        return value
+
+    def number(self, data, key, path, default, low, high):
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not low <= value <= high:
+            self.problem(data, key, _join(path, key),
+                         "expected a number from %s to %s, got %r" % (low, high, value))
+            return default
+        return value
+
+    def text(self, data, key, path, default):
+        value = data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            self.problem(data, key, _join(path, key), "expected a non-empty string, got %r"
+                         % (value,))
+            return default
+        return value
+
+    def choice(self, data, key, path, default, choices):
+        value = data.get(key, default)
+        if value not in choices:
+            self.problem(data, key, _join(path, key),
+                         "expected one of %s, got %r" % (", ".join(choices), value))
+            return default
+        return value
+
+    def names(self, data, key, path, default, choices=None):
+        value = data.get(key, default)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            self.problem(data, key, _join(path, key), "expected a list, got %s" % _type(value))
+            return tuple(default)
+        out = []
+        for item in value:
+            if not isinstance(item, str) or not item or (choices and item not in choices):
+                expected = "one of %s" % ", ".join(choices) if choices else "a name"
+                self.problem(data, key, _join(path, key),
+                             "expected %s, got %r" % (expected, item))
+                continue
+            out.append(item)
+        return tuple(out)
+
+
+def _type(value):
+    return {dict: "a mapping", LMap: "a mapping", list: "a list", LList: "a list"}.get(
+        type(value), "%r" % (value,))
+
+
+def normalize_mountpoint(path):
+    """``/var/log/`` -> ``/var/log``; ``None`` for anything that is not an absolute path."""
+    if not isinstance(path, str) or not path.startswith("/") or "\x00" in path:
+        return None
+    norm = posixpath.normpath(path)
+    return "/" if norm in ("/", "//") else norm
+
+
+_TOP_KEYS = ("name", "description", "disk", "volume_group", "thin_pool", "filesystems",
+             "swap", "mounts", "forbidden_mounts", "rules")
+_MOUNT_KEYS = ("presence", "kind", "min", "default", "grow", "filesystems", "options")
+
+
+def _build(data, origin):
+    v = _Validator(origin)
+    v.unknown(data, "", _TOP_KEYS)
+
+    disk = v.section(data, "disk", "disk", ("min_total",))
+    vg = v.section(data, "volume_group", "volume_group",
+                   ("name", "reserve_percent", "reserve_min", "reserve_max"))
+    pool = v.section(data, "thin_pool", "thin_pool",
+                     ("name", "overcommit", "min_metadata", "all_thin_in_root_pool",
+                      "max_data_percent", "max_metadata_percent"))
+    fs = v.section(data, "filesystems", "filesystems", ("allowed", "default", "options"))
+    swap = v.section(data, "swap", "swap", ("policy", "kind", "min"))
+    rules = v.section(data, "rules", "rules", tuple(rule_catalog.CATALOG)
+                      + tuple(rule_catalog.BY_CODE))
+
+    allowed_fs = v.names(fs, "allowed", "filesystems", ("ext4", "xfs"), FILESYSTEMS)
+    default_fs = v.choice(fs, "default", "filesystems", "xfs", FILESYSTEMS)
+    if default_fs not in allowed_fs:
+        v.problem(fs, "default", "filesystems.default",
+                  "%r is not in filesystems.allowed (%s)" % (default_fs, ", ".join(allowed_fs)))
+    options = v.names(fs, "options", "filesystems", ())
+
+    mounts = _build_mounts(v, data, allowed_fs, options)
+    forbidden = _build_forbidden(v, data, mounts)
+
+    reserve_min = v.size(vg, "reserve_min", "volume_group", 0)
+    reserve_max = v.size(vg, "reserve_max", "volume_group", None)
+    if reserve_max is not None and reserve_min > reserve_max:
+        v.problem(vg, "reserve_min", "volume_group.reserve_min",
+                  "reserve_min is above reserve_max")
+
+    severities = {}
+    for key, value in rules.items():
+        info = rule_catalog.lookup(key)
+        if info is None:
+            continue  # already reported as unknown
+        if value is False:
+            value = rule_catalog.OFF  # YAML 1.1 reads a bare `off` as false
+        if value not in rule_catalog.SEVERITIES:
+            v.problem(rules, key, "rules.%s" % key, "expected one of %s, got %r"
+                      % (", ".join(rule_catalog.SEVERITIES), value))
+            continue
+        severities[info.slug] = value
+
+    profile_kwargs = dict(
+        name=v.text(data, "name", "name", "unnamed"),
+        description=str(data.get("description", "") or ""),
+        source=origin,
+        mounts=MappingProxyType(mounts),
+        forbidden_mounts=forbidden,
+        min_disk_total=v.size(disk, "min_total", "disk", None),
+        vg_name=v.text(vg, "name", "volume_group", "onn"),
+        reserve_percent=v.number(vg, "reserve_percent", "volume_group", 0, 0, 100),
+        reserve_min=reserve_min,
+        reserve_max=reserve_max,
+        pool_name=v.text(pool, "name", "thin_pool", "pool00"),
+        overcommit=v.boolean(pool, "overcommit", "thin_pool", False),
+        min_metadata=v.size(pool, "min_metadata", "thin_pool", None),
+        all_thin_in_root_pool=v.boolean(pool, "all_thin_in_root_pool", "thin_pool", True),
+        max_data_percent=v.number(pool, "max_data_percent", "thin_pool", 80, 1, 100),
+        max_metadata_percent=v.number(pool, "max_metadata_percent", "thin_pool", 80, 1, 100),
+        filesystems=allowed_fs,
+        default_filesystem=default_fs,
+        options=options,
+        swap_policy=v.choice(swap, "policy", "swap", "recommended", SWAP_POLICIES),
+        swap_kind=v.choice(swap, "kind", "swap", KIND_LV, MOUNT_KINDS),
+        swap_min=v.size(swap, "min", "swap", None),
+        severities=MappingProxyType(severities),
+        raw=data,
+    )
+    if v.problems:
+        raise ProfileError(v.problems)
+    return Profile(**profile_kwargs)
+
+
+def _build_mounts(v, data, allowed_fs, options):
+    raw_mounts = data.get("mounts")
+    mounts = {}
+    if not isinstance(raw_mounts, dict):
+        v.problem(data, "mounts" if "mounts" in data else None, "mounts",
+                  "expected a mapping of mount points (at least '/')")
+        return mounts
+    for point, spec in raw_mounts.items():
+        path = "mounts.%s" % point
+        norm = normalize_mountpoint(point)
+        if norm is None:
+            v.problem(raw_mounts, point, path, "a mount point must be an absolute path")
+            continue
+        if norm in mounts:
+            v.problem(raw_mounts, point, path, "duplicate mount point %s" % norm)
+            continue
+        if spec is None:
+            spec = LMap(raw_mounts.mark_of(point))
+        if not isinstance(spec, dict):
+            v.problem(raw_mounts, point, path, "expected a mapping, got %s" % _type(spec))
+            continue
+        v.unknown(spec, path, _MOUNT_KEYS)
+        min_size = v.size(spec, "min", path)
+        default_size = v.size(spec, "default", path, min_size)
+        if min_size is not None and default_size is not None and min_size > default_size:
+            v.problem(spec, "min", path + ".min", "the minimum is above the default size")
+        fss = v.names(spec, "filesystems", path, allowed_fs, FILESYSTEMS)
+        mark = raw_mounts.mark_of(point)
+        mounts[norm] = MountRule(
+            mountpoint=norm,
+            presence=v.choice(spec, "presence", path, REQUIRED, PRESENCES),
+            kind=v.choice(spec, "kind", path, KIND_THIN, MOUNT_KINDS),
+            min_size=min_size,
+            default_size=default_size,
+            grow=v.boolean(spec, "grow", path, False),
+            filesystems=fss,
+            options=v.names(spec, "options", path, options),
+            where="%s:%s" % (mark.file, mark.line) if mark.line else mark.file,
+        )
+    if "/" not in mounts:
+        v.problem(data, "mounts", "mounts", "the profile must describe '/'")
+    elif not mounts["/"].required:
+        v.problem(raw_mounts, "/", "mounts./.presence", "'/' cannot be optional")
+    return mounts
+
+
+def _build_forbidden(v, data, mounts):
+    raw = data.get("forbidden_mounts", [])
+    if not isinstance(raw, list):
+        v.problem(data, "forbidden_mounts", "forbidden_mounts",
+                  "expected a list of mount points, got %s" % _type(raw))
+        return ()
+    out = []
+    for i, point in enumerate(raw):
+        key = "forbidden_mounts[%d]" % i
+        norm = normalize_mountpoint(point)
+        mark = raw.marks[i] if isinstance(raw, LList) else Mark(v.origin)
+        if norm is None:
+            v.problems.append(Problem(mark.file, mark.line, mark.column, key,
+                                      "expected an absolute mount point, got %r" % (point,)))
+        elif norm in mounts:
+            v.problems.append(Problem(mark.file, mark.line, mark.column, key,
+                                      "%s is both forbidden and listed under mounts "
+                                      "(%s)" % (norm, mounts[norm].where)))
+        else:
+            out.append(norm)
+    return tuple(out)

@@ -1,0 +1,70 @@
+"""The catalog of finding codes: stable code, slug and default severity of every rule.
+
+Profiles refer to rules by slug or code (``rules: {mount-options: error}``), so the catalog
+lives apart from the checker that implements the layout rules: the profile loader and the
+kickstart linter need it without importing rule code. Codes never change meaning; new rules
+get new codes. Ranges: ONN0xx layout rules, ONN1xx kickstart linter, ONN2xx live-host health.
+"""
+from collections import OrderedDict
+from typing import NamedTuple
+
+from org_ovirt_node.i18n import N_
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+OFF = "off"
+SEVERITIES = (ERROR, WARNING, INFO, OFF)
+
+
+class RuleInfo(NamedTuple):
+    code: str
+    slug: str
+    severity: str      # default; a profile's ``rules:`` map overrides it
+    summary: str       # N_-marked, translate on display
+
+
+CATALOG = OrderedDict()
+
+
+def _add(code, slug, severity, summary):
+    CATALOG[slug] = RuleInfo(code, slug, severity, summary)
+
+
+_add("ONN001", "root-kind", ERROR, N_("/ is on the device kind the profile requires"))
+_add("ONN002", "required-mount", ERROR, N_("every required mount point is a separate mount"))
+_add("ONN003", "same-pool", ERROR, N_("every thin mount is in the thin pool of /"))
+_add("ONN004", "device-kind", ERROR, N_("each mount is on the device kind the profile says"))
+_add("ONN005", "min-size", ERROR, N_("each mount is at least its minimum size"))
+_add("ONN006", "filesystem", ERROR, N_("each mount uses an allowed filesystem"))
+_add("ONN007", "forbidden-mount", ERROR, N_("mount points that must not be separate are not"))
+_add("ONN008", "pool-overcommit", ERROR, N_("the thin LVs fit in the pool of /"))
+_add("ONN009", "vg-reserve", ERROR, N_("the volume group of / keeps its reserve free"))
+_add("ONN010", "disk-size", ERROR, N_("the disks of the layout reach the minimum total"))
+_add("ONN011", "mount-options", WARNING, N_("mounts carry the mount options the profile needs"))
+_add("ONN012", "swap", WARNING, N_("swap is present as the profile's swap policy says"))
+_add("ONN013", "optional-mount", WARNING, N_("optional mount points are separate mounts"))
+_add("ONN014", "pool-metadata", WARNING,
+     N_("the pool's metadata can grow to the profile's minimum"))
+_add("ONN015", "duplicate-mount", ERROR, N_("each mount point is used once"))
+
+# Kickstart linter (ONN1xx).
+_add("ONN101", "ks-autopart", INFO, N_("automatic thin partitioning is checked at install time"))
+_add("ONN102", "ks-autopart-type", ERROR, N_("automatic partitioning uses the thin scheme"))
+_add("ONN103", "ks-dynamic", WARNING,
+     N_("partitioning produced at install time cannot be judged statically"))
+_add("ONN104", "ks-no-partitioning", INFO,
+     N_("without partitioning commands the installer default applies"))
+_add("ONN105", "ks-inconsistent", ERROR, N_("partitioning commands refer to each other correctly"))
+
+# Live hosts (ONN2xx).
+_add("ONN201", "pool-data-usage", WARNING, N_("pool data use is below the health limit"))
+_add("ONN202", "pool-metadata-usage", WARNING, N_("pool metadata use is below the health limit"))
+_add("ONN203", "update-room", WARNING, N_("the pool has room for one more image"))
+
+BY_CODE = {info.code: info for info in CATALOG.values()}
+
+
+def lookup(key):
+    """The :class:`RuleInfo` for a slug or a code, or ``None``."""
+    return CATALOG.get(key) or BY_CODE.get(key)

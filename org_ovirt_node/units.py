@@ -1,0 +1,70 @@
+"""Byte sizes with explicit units, parsed without blivet (the kickstart linter must not import it).
+
+The semantics are those of blivet's ``Size`` (libbytesize): IEC units (``KiB``, ``MiB``,
+``GiB``, ...) are powers of 1024, SI units (``kB``, ``MB``, ``GB``, ...) powers of 1000, and
+the bare letters ``K``/``M``/``G``/``T``/``P`` mean the binary unit, as in ``Size("6 G")``.
+Unlike ``Size``, a bare number is refused: a profile must say what it means.
+"""
+import re
+from decimal import Decimal, InvalidOperation
+
+KiB = 1024
+MiB = 1024 ** 2
+GiB = 1024 ** 3
+TiB = 1024 ** 4
+
+_UNITS = {
+    "b": 1,
+    "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3, "tib": 1024 ** 4, "pib": 1024 ** 5,
+    "eib": 1024 ** 6,
+    "kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3, "tb": 1000 ** 4, "pb": 1000 ** 5,
+    "eb": 1000 ** 6,
+    "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5, "e": 1024 ** 6,
+}
+_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$")
+
+UNIT_NAMES = "B, KiB, MiB, GiB, TiB, PiB, kB, MB, GB, TB, PB"
+
+
+class SizeError(ValueError):
+    """A size string that is not ``<number> <unit>``."""
+
+
+def parse_size(text):
+    """Return the number of bytes *text* (e.g. ``"1.5 GiB"``, ``"1100MiB"``) stands for.
+
+    Raises :class:`SizeError` for a missing or unknown unit, a negative or malformed number.
+    """
+    if not isinstance(text, str):
+        raise SizeError("expected a size with a unit, e.g. '6 GiB'")
+    match = _SIZE_RE.match(text)
+    if not match:
+        if re.match(r"^\s*-?[0-9.]+\s*$", text):
+            raise SizeError("a size needs a unit (%s)" % UNIT_NAMES)
+        raise SizeError("expected '<number> <unit>' with a unit of %s" % UNIT_NAMES)
+    number, unit = match.groups()
+    factor = _UNITS.get(unit.lower())  # case-insensitive, like libbytesize
+    if factor is None:
+        raise SizeError("unknown unit %r (use one of %s)" % (unit, UNIT_NAMES))
+    try:
+        value = Decimal(number) * factor
+    except InvalidOperation:
+        raise SizeError("malformed number %r" % number) from None
+    return int(value)
+
+
+def format_size(num_bytes, precision=2):
+    """Render *num_bytes* in the largest IEC unit that keeps the number >= 1.
+
+    Trailing zeros are dropped (``6 GiB``, ``1.07 GiB``, ``1100 MiB`` stays ``1.07 GiB``).
+    """
+    if num_bytes is None:
+        return "?"
+    sign = "-" if num_bytes < 0 else ""
+    value = abs(int(num_bytes))
+    for unit, factor in (("PiB", 1024 ** 5), ("TiB", TiB), ("GiB", GiB), ("MiB", MiB),
+                         ("KiB", KiB)):
+        if value >= factor:
+            text = ("%.*f" % (precision, value / factor)).rstrip("0").rstrip(".")
+            return "%s%s %s" % (sign, text, unit)
+    return "%s%d B" % (sign, value)

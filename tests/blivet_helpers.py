@@ -1,0 +1,94 @@
+"""Real blivet trees on sparse image files, for tests and benchmarks. Never a real disk,
+never ``reset()``/``populate()``/``do_it()``: everything stays scheduled in memory.
+
+:func:`anaconda_thinp_autopart` rebuilds, independently of the planner, the layout Anaconda's
+automatic partitioning makes for the oVirt profile (scheme LVM_THINP, the profile's
+``default_partitioning``, a VG thin-pool reserve of 20 % / 1 GiB / 100 GiB, swap as an
+ordinary LV, ``/boot`` 1 GiB): the distribution's official layout, used as an oracle.
+"""
+import os
+
+import blivet
+from blivet.devices import DiskFile
+from blivet.devices.lvm import ThPoolReserveSpec
+from blivet.partitioning import do_partitioning, grow_lvm
+from blivet.size import Size
+
+GiB = 1024 ** 3
+
+# Anaconda's oVirt default_partitioning (shared/reference/anaconda-profiles): mount -> size,
+# "/" grows from 6 GiB.
+OVIRT_AUTOPART = (("/home", "1 GiB"), ("/tmp", "1 GiB"), ("/var", "5 GiB"),
+                  ("/var/crash", "10 GiB"), ("/var/log", "8 GiB"),
+                  ("/var/log/audit", "2 GiB"), ("/var/tmp", "10 GiB"))
+
+
+def sparse_disk(directory, size, name="disk"):
+    """A sparse image file of *size* bytes in *directory*; returns its path."""
+    path = os.path.join(directory, "%s.img" % name)
+    with open(path, "wb") as handle:
+        handle.truncate(int(size))
+    return path
+
+
+def blivet_with_disks(directory, sizes, label="gpt"):
+    """A ``Blivet`` whose tree holds one initialized :class:`DiskFile` per size."""
+    b = blivet.Blivet()
+    disks = []
+    for i, size in enumerate(sizes):
+        disk = DiskFile(sparse_disk(directory, size, "disk%d" % i))
+        b.devicetree._add_device(disk)
+        b.initialize_disk(disk)
+        disks.append(disk)
+    return b, disks
+
+
+def recommended_swap(ram, disk_space):
+    """Anaconda's swap recommendation, capped at 10 % of the disk space (as autopart does)."""
+    ram = int(ram)
+    if ram < 2 * GiB:
+        swap = 2 * ram
+    elif ram < 8 * GiB:
+        swap = ram
+    elif ram < 64 * GiB:
+        swap = ram // 2
+    else:
+        swap = 4 * GiB
+    return Size(min(swap, int(disk_space) // 10))
+
+
+def anaconda_thinp_autopart(b, disks, fstype="xfs", ram=20 * GiB, boot_size="1 GiB",
+                            biosboot=True, mountopts=None):
+    """Schedule Anaconda's LVM_THINP autopart for the oVirt profile on *disks*."""
+    if biosboot:
+        part = b.new_partition(size=Size("1 MiB"), fmt_type="biosboot", parents=[disks[0]])
+        b.create_device(part)
+    boot = b.new_partition(size=Size(boot_size), fmt_type=fstype, mountpoint="/boot",
+                           parents=[disks[0]])
+    b.create_device(boot)
+    pvs = []
+    for disk in disks:
+        pv = b.new_partition(size=Size("1 GiB"), grow=True, fmt_type="lvmpv", parents=[disk])
+        b.create_device(pv)
+        pvs.append(pv)
+    do_partitioning(b)
+    vg = b.new_vg(name="onn", parents=pvs)
+    vg.thpool_reserve = ThPoolReserveSpec(20, Size("1 GiB"), Size("100 GiB"))
+    b.create_device(vg)
+    pool = b.new_lv(name="pool00", thin_pool=True, parents=[vg], size=Size("1 GiB"), grow=True)
+    b.create_device(pool)
+    fmt_args = {"mountopts": mountopts} if mountopts else {}
+    root = b.new_lv(name="root", thin_volume=True, parents=[pool], size=Size("6 GiB"),
+                    grow=True, fmt_type=fstype, mountpoint="/", fmt_args=fmt_args)
+    b.create_device(root)
+    for mount, size in OVIRT_AUTOPART:
+        name = mount.strip("/").replace("/", "_")
+        lv = b.new_lv(name=name, thin_volume=True, parents=[pool], size=Size(size),
+                      fmt_type=fstype, mountpoint=mount, fmt_args=fmt_args)
+        b.create_device(lv)
+    disk_space = sum((d.size for d in disks), Size(0))
+    swap = b.new_lv(name="swap", parents=[vg], size=recommended_swap(ram, disk_space),
+                    fmt_type="swap")
+    b.create_device(swap)
+    grow_lvm(b)
+    return b
