@@ -1,0 +1,87 @@
+"""An Anaconda configuration drop-in (``/etc/anaconda/conf.d/``) generated from a profile.
+
+What it sets, and why:
+
+- ``[Anaconda] optional_modules``: the stock value ends with the wildcard
+  ``org.fedoraproject.Anaconda.Addons.*``, so when this addon fails to start Anaconda goes on
+  and ``%addon org_ovirt_node`` is silently ignored. The drop-in lists the Subscription module
+  and the other known addons by name instead, so this addon is no longer optional: if it does
+  not start, the installation stops. Trade-off: an addon not listed here (a third-party one)
+  becomes mandatory too; add it to ``KNOWN_OPTIONAL_MODULES`` or edit the drop-in.
+- ``[Storage] default_scheme = LVM_THINP`` and ``default_partitioning``: Anaconda's own
+  automatic partitioning then produces the profile's layout (required mounts at their default
+  sizes, ``/`` growing from its minimum, swap at Anaconda's recommended size). Partition
+  mounts such as ``/boot`` are left to the platform, as Anaconda does.
+- ``[Storage Constraints]``: what Anaconda's storage checker can enforce itself, in the
+  Storage module, before "Begin Installation": the device type of ``/``, mounts that must not
+  be directories on ``/`` (every required separate mount), and the minimum sizes. It cannot
+  express thin-pool membership, the VG reserve or filesystems; the addon's task does.
+"""
+from org_ovirt_node import profile as P
+from org_ovirt_node.units import GiB, MiB
+
+__all__ = ["render_dropin", "KNOWN_OPTIONAL_MODULES", "format_conf_size"]
+
+# Modules that stay optional (their D-Bus service names, from their .service files).
+KNOWN_OPTIONAL_MODULES = (
+    "org.fedoraproject.Anaconda.Modules.Subscription",
+    "org.fedoraproject.Anaconda.Addons.Kdump",       # com_redhat_kdump
+    "org.fedoraproject.Anaconda.Addons.OSCAP",       # org_fedora_oscap
+    "org.fedoraproject.Anaconda.Addons.HelloWorld",  # org_fedora_hello_world (example)
+)
+
+_ROOT_DEVICE_TYPES = {P.KIND_THIN: "LVM_THINP", P.KIND_LV: "LVM", P.KIND_PARTITION: "PARTITION"}
+
+
+def format_conf_size(size):
+    """A size as Anaconda's configuration (blivet ``Size``) reads it: whole GiB or MiB when
+    exact, else bytes."""
+    size = int(size)
+    if size and size % GiB == 0:
+        return "%d GiB" % (size // GiB)
+    if size and size % MiB == 0:
+        return "%d MiB" % (size // MiB)
+    return "%d B" % size
+
+
+def _partitioning_lines(profile):
+    lines = []
+    for point, rule in profile.mounts.items():
+        if not rule.required or rule.kind == P.KIND_PARTITION:
+            continue
+        if rule.grow or point == "/":
+            size = rule.min_size if rule.min_size is not None else rule.default_size
+            lines.append((point, "(min %s)" % format_conf_size(size or 0)))
+        else:
+            size = rule.default_size if rule.default_size is not None else rule.min_size
+            lines.append((point, "(size %s)" % format_conf_size(size or 0)))
+    if profile.swap_policy != "none":
+        lines.append(("swap", ""))
+    width = max(len(p) for p, _ in lines)
+    return ["    %s" % ("%-*s %s" % (width, p, a)).rstrip() for p, a in lines]
+
+
+def render_dropin(profile):
+    """The drop-in text for *profile*."""
+    out = ["# Anaconda configuration drop-in generated from profile %s" % profile.name,
+           "# by `ovirt-node-layout profile export-anaconda`. Install it as",
+           "# /etc/anaconda/conf.d/90-org_ovirt_node.conf; see docs/service.md.",
+           "",
+           "[Anaconda]",
+           "# Not the stock Addons.* wildcard: org_ovirt_node must start or the install stops.",
+           "optional_modules ="]
+    out += ["    %s" % name for name in KNOWN_OPTIONAL_MODULES]
+    out += ["", "[Storage]", "default_scheme = LVM_THINP", "default_partitioning ="]
+    out += _partitioning_lines(profile)
+    out += ["", "[Storage Constraints]"]
+    root_type = _ROOT_DEVICE_TYPES.get(profile.root_kind)
+    if root_type:
+        out.append("root_device_types = %s" % root_type)
+    separate = [p for p, r in profile.mounts.items() if r.required and p != "/"]
+    out.append("must_not_be_on_root = %s" % " ".join(separate))
+    out.append("req_partition_sizes =")
+    sized = [(p, r.min_size) for p, r in profile.mounts.items()
+             if r.required and r.min_size]
+    width = max((len(p) for p, _ in sized), default=0)
+    out += ["    %-*s %s" % (width, p, format_conf_size(s)) for p, s in sized]
+    return "\n".join(out) + "\n"

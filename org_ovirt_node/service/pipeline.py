@@ -1,0 +1,79 @@
+"""Many D-Bus calls in flight at once, for reading Anaconda's device tree quickly.
+
+Reading a tree takes two or three calls per device; made one after the other, each waits a
+full round trip through the bus and the Storage module, and dasbus' per-call Python work
+doubles that. Here all calls of one method are sent at once with Gio and their replies
+collected on a private GLib main context, so the service's own main loop is not re-entered
+(no other D-Bus request is dispatched meanwhile).
+"""
+from gi.repository import Gio, GLib
+
+__all__ = ["Pipeline", "LazyStructure"]
+
+
+class LazyStructure:
+    """A read-only view of an ``a{sv}`` reply that unpacks only the fields asked for (the
+    adapter reads a handful of the dozen fields Anaconda sends)."""
+
+    __slots__ = ("_variant",)
+
+    def __init__(self, variant):
+        self._variant = variant
+
+    def get(self, key, default=None):
+        value = self._variant.lookup_value(key, None)
+        return default if value is None else value.unpack()
+
+
+def _reply_value(reply):
+    value = reply.get_child_value(0)
+    if value.get_type_string() == "a{sv}":
+        return LazyStructure(value)
+    return value.unpack()
+
+
+class Pipeline:
+    """``call_many`` for :func:`org_ovirt_node.adapters.dbus_tree.read_tree` that talks to
+    *service_name* at *object_path* over *connection*; *interfaces* maps each method name to
+    the D-Bus interface that defines it."""
+
+    def __init__(self, connection, service_name, object_path, interfaces, timeout_ms=-1):
+        self.connection = connection
+        self.service_name = service_name
+        self.object_path = object_path
+        self.interfaces = interfaces
+        self.timeout_ms = timeout_ms
+
+    def __call__(self, proxy, method, keys):
+        """``[proxy.method(key) for key in keys]``, all in flight at once (*proxy* is not
+        used: the calls go straight through Gio); raises the first error a call returned."""
+        keys = list(keys)
+        if not keys:
+            return []
+        results = [None] * len(keys)
+        errors = []
+        pending = [len(keys)]
+        interface = self.interfaces[method]
+
+        def done(connection, result, index):
+            try:
+                results[index] = _reply_value(connection.call_finish(result))
+            except GLib.Error as exc:
+                errors.append(exc)
+            pending[0] -= 1
+
+        context = GLib.MainContext.new()
+        context.push_thread_default()
+        try:
+            for index, key in enumerate(keys):
+                self.connection.call(self.service_name, self.object_path, interface, method,
+                                     GLib.Variant("(s)", (key,)), None,
+                                     Gio.DBusCallFlags.NONE, self.timeout_ms, None, done,
+                                     index)
+            while pending[0]:
+                context.iteration(True)
+        finally:
+            context.pop_thread_default()
+        if errors:
+            raise errors[0]
+        return results

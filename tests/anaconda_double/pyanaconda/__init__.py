@@ -1,0 +1,1 @@
+"""Contract double of Anaconda's ``pyanaconda`` (tests only; see ../README.md)."""

@@ -1,0 +1,4 @@
+from pyanaconda.core.kickstart.specification import KickstartSpecification
+from pyanaconda.core.kickstart.version import VERSION
+
+__all__ = ["KickstartSpecification", "VERSION"]

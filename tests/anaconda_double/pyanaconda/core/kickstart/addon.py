@@ -1,0 +1,59 @@
+"""Double of ``pyanaconda.core.kickstart.addon``: the %addon section and its registry.
+
+Contract: the header's ``args[2:]`` go to ``handle_header(args, line_number)``; each body
+line to ``handle_line(line, line_number)`` with a counter incremented here; ``handle_end()``
+at %end. Unknown or missing addon names are ``KickstartParseError`` with the line.
+"""
+from types import SimpleNamespace
+
+from pykickstart.errors import KickstartParseError
+from pykickstart.ko import KickstartObject
+from pykickstart.sections import Section
+
+__all__ = ["AddonData", "AddonSection", "AddonRegistry"]
+
+
+class AddonData(KickstartObject):
+    def handle_header(self, args, line_number=None):
+        raise NotImplementedError
+
+    def handle_line(self, line, line_number=None):
+        raise NotImplementedError
+
+    def handle_end(self):
+        pass
+
+
+class AddonSection(Section):
+    sectionOpen = "%addon"  # noqa: N815 - pykickstart's API
+
+    def __init__(self, handler, **kwargs):
+        super().__init__(handler, **kwargs)
+        self.data = None
+        self.line_number = None
+
+    def handleHeader(self, lineno, args):  # noqa: N802 - pykickstart's API
+        super().handleHeader(lineno, args)
+        if len(args) < 2:
+            raise KickstartParseError("Missing name of the %addon section.", lineno=lineno)
+        data = getattr(self.handler.addons, args[1], None)
+        if not data:
+            raise KickstartParseError("Unknown name of the %addon section.", lineno=lineno)
+        self.data = data
+        self.line_number = lineno
+        self.data.handle_header(args[2:], self.line_number)
+
+    def handleLine(self, line):  # noqa: N802
+        if not self.handler:
+            return
+        self.line_number += 1
+        self.data.handle_line(line, self.line_number)
+
+    def finalize(self):
+        super().finalize()
+        self.data.handle_end()
+        self.data = None
+
+
+class AddonRegistry(SimpleNamespace):
+    pass

@@ -1,0 +1,217 @@
+"""Helpers for the addon service tests and bench: the pyanaconda contract double on the
+path, a private dbus-daemon, and a peer that publishes Anaconda's Storage DeviceTree
+(Viewer + Handler members the addon reads) serving device data from a real blivet tree.
+"""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOUBLE = os.path.join(HERE, "anaconda_double")
+REPO = os.path.dirname(HERE)
+
+STORAGE_SERVICE = "org.fedoraproject.Anaconda.Modules.Storage"
+DEVICE_TREE_PATH = "/org/fedoraproject/Anaconda/Modules/Storage/DeviceTree"
+
+
+def use_double():
+    """Put the contract double first on sys.path (tests only)."""
+    if DOUBLE not in sys.path:
+        sys.path.insert(0, DOUBLE)
+
+
+class PrivateBus:
+    """A dbus-daemon of our own (session configuration), stopped by :meth:`stop`."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.address = self.process.stdout.readline().strip()
+        if not self.address:
+            raise RuntimeError("dbus-daemon printed no address")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+# --- device data as Anaconda's DeviceTree viewer gives it -------------------------------
+def device_key(device, id_based):
+    """rhel-9/rhel-10 name devices; main uses device IDs (imitated: class-name)."""
+    return "%s-%s" % (type(device).__name__, device.name) if id_based else device.name
+
+
+def records_from_blivet(b, id_based=False):
+    """``{key: (device data, format data, mount options)}`` in the D-Bus shape of
+    ``GetDeviceData``/``GetFormatData``/``GetDeviceMountOptions``, from a blivet tree."""
+    out = {}
+    for dev in b.devices:
+        fmt = dev.format
+        data = {
+            "type": dev.type, "name": dev.name, "path": dev.path,
+            "size": int(dev.size),
+            "parents": [device_key(p, id_based) for p in dev.parents],
+            "children": [device_key(c, id_based) for c in dev.children],
+            "is-disk": bool(dev.is_disk), "protected": bool(dev.protected),
+            "removable": bool(dev.removable), "attrs": {}, "description": "",
+        }
+        if id_based:
+            data["device-id"] = device_key(dev, id_based)
+            data["links"] = []
+        attrs = {}
+        if getattr(fmt, "mountpoint", None):
+            attrs["mount-point"] = fmt.mountpoint
+        fdata = {"type": fmt.type or "", "mountable": bool(fmt.mountable),
+                 "formattable": bool(fmt.formattable), "attrs": attrs,
+                 "description": fmt.name or ""}
+        if not id_based:
+            del fdata["formattable"]
+        options = fmt.options if fmt.mountable else ""
+        out[device_key(dev, id_based)] = (data, fdata, options or "")
+    return out
+
+
+def synthetic_records(count, id_based=False, mount_prefix="/srv/data"):
+    """A compliant-looking tree of *count* devices (disk, /boot, PV, VG, pool, root and
+    thin LVs) for the bench, in the same shape as :func:`records_from_blivet`."""
+    GiB = 1024 ** 3  # noqa: N806
+    devs = [("disk", "sda", 4096 * GiB, [], "disklabel", None),
+            ("partition", "sda1", 1 * GiB, ["sda"], "xfs", "/boot"),
+            ("partition", "sda2", 4095 * GiB, ["sda"], "lvmpv", None),
+            ("lvmvg", "onn", 4094 * GiB, ["sda2"], "", None),
+            ("lvmthinpool", "onn-pool00", 3000 * GiB, ["onn"], "", None),
+            ("lvmthinlv", "onn-root", 6 * GiB, ["onn-pool00"], "xfs", "/")]
+    i = 0
+    while len(devs) < count:
+        devs.append(("lvmthinlv", "onn-data%d" % i, 1 * GiB, ["onn-pool00"], "xfs",
+                     "%s%d" % (mount_prefix, i)))
+        i += 1
+    out = {}
+    for dtype, name, size, parents, fmt, mount in devs:
+        key = ("X-%s" % name) if id_based else name
+        data = {"type": dtype, "name": name, "path": "/dev/" + name, "size": size,
+                "parents": [("X-%s" % p) if id_based else p for p in parents],
+                "children": [], "is-disk": dtype == "disk", "protected": False,
+                "removable": False, "attrs": {}, "description": ""}
+        if id_based:
+            data["device-id"] = key
+        fdata = {"type": fmt, "mountable": fmt == "xfs",
+                 "attrs": {"mount-point": mount} if mount else {}, "description": ""}
+        out[key] = (data, fdata, "defaults,discard" if mount else "")
+    return out
+
+
+def _variant_dict(data):
+    from dasbus.typing import get_variant
+    types = {str: "s", bool: "b", int: "t"}
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out[key] = get_variant("a{ss}", value)
+        elif isinstance(value, list):
+            out[key] = get_variant("as", value)
+        else:
+            out[key] = get_variant(types[type(value)], value)
+    return out
+
+
+def make_device_tree_interface():
+    """The peer's interface class (built lazily: dasbus must be importable)."""
+    from dasbus.server.interface import dbus_interface
+    from dasbus.typing import Dict, List, Str, Structure
+
+    @dbus_interface("org.fedoraproject.Anaconda.Modules.Storage.DeviceTree.Viewer")
+    class DeviceTreeViewer:
+        """Answers are prepared once per layout, so timings measure the addon's side."""
+
+        def __init__(self, records):
+            self.records = records
+
+        @property
+        def records(self):
+            return self._records
+
+        @records.setter
+        def records(self, records):
+            self._records = records
+            self._structures = {key: (_variant_dict(d), _variant_dict(f))
+                                for key, (d, f, o) in records.items()}
+
+        def GetDevices(self) -> List[Str]:  # noqa: N802
+            return list(self.records)
+
+        def GetMountPoints(self) -> Dict[Str, Str]:  # noqa: N802
+            return {f["attrs"]["mount-point"]: key for key, (d, f, o) in self.records.items()
+                    if "mount-point" in f["attrs"]}
+
+        def GetDeviceData(self, name: Str) -> Structure:  # noqa: N802
+            return self._structures[name][0]
+
+        def GetFormatData(self, name: Str) -> Structure:  # noqa: N802
+            return self._structures[name][1]
+
+    @dbus_interface("org.fedoraproject.Anaconda.Modules.Storage.DeviceTree.Handler")
+    class DeviceTreeHandler(DeviceTreeViewer):
+        def GetDeviceMountOptions(self, name: Str) -> Str:  # noqa: N802
+            return self.records[name][2]
+
+    return DeviceTreeHandler
+
+
+class StoragePeer:
+    """Publishes the DeviceTree on *address* from a thread running a GLib main loop."""
+
+    def __init__(self, address, records):
+        from dasbus.connection import AddressedMessageBus
+        from gi.repository import GLib
+        self.bus = AddressedMessageBus(address)
+        self.obj = make_device_tree_interface()(records)
+        self.bus.publish_object(DEVICE_TREE_PATH, self.obj)
+        self.bus.register_service(STORAGE_SERVICE)
+        self.loop = GLib.MainLoop()
+        self.thread = threading.Thread(target=self.loop.run, daemon=True)
+        self.thread.start()
+
+    def serve(self, records):
+        """Serve another layout from now on."""
+        self.obj.records = records
+
+    def stop(self):
+        self.loop.quit()
+        self.thread.join(5)
+        self.bus.disconnect()
+
+
+def start_service(address, stderr=None):
+    """``python -m org_ovirt_node.service`` as Anaconda would start it, on *address*."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([DOUBLE, REPO, env.get("PYTHONPATH", "")])
+    env["DBUS_STARTER_ADDRESS"] = address
+    return subprocess.Popen([sys.executable, "-m", "org_ovirt_node.service"], env=env,
+                            stdout=subprocess.DEVNULL,
+                            stderr=stderr if stderr is not None else subprocess.DEVNULL)
+
+
+def wait_for_name(bus, name, timeout=20):
+    """Wait until *name* has an owner on *bus*."""
+    dbus = bus.get_proxy("org.freedesktop.DBus", "/org/freedesktop/DBus")
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if dbus.NameHasOwner(name):
+            return
+        time.sleep(0.02)
+    raise TimeoutError(name)
+
+
+def run_task(bus, service_name, path, timeout=30):
+    """Start a published task, wait for it, and call Finish (which raises its error)."""
+    task = bus.get_proxy(service_name, path)
+    task.Start()
+    end = time.monotonic() + timeout
+    while task.IsRunning and time.monotonic() < end:
+        time.sleep(0.02)
+    task.Finish()
+    return task

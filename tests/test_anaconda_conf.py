@@ -1,0 +1,148 @@
+"""The Anaconda configuration drop-in: shipped file up to date, and readable by the rules of
+Anaconda's configuration format (configparser; ``default_partitioning`` lines
+``name (attr value, ...)``; ``req_partition_sizes`` lines ``mount size``; whitespace-separated
+mount point lists; sizes read by blivet's ``Size``; module patterns ``PREFIX.*`` or a name)."""
+import configparser
+import os
+
+import pytest
+from blivet.size import Size
+from blivet_helpers import OVIRT_AUTOPART
+
+from org_ovirt_node.anaconda_conf import format_conf_size, render_dropin
+from org_ovirt_node.cli import main
+from org_ovirt_node.profile import load_profile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHIPPED = os.path.join(HERE, "..", "data", "anaconda-conf.d", "90-org_ovirt_node.conf")
+SERVICE = "org.fedoraproject.Anaconda.Addons.OvirtNode"
+STOCK_OPTIONAL = ["org.fedoraproject.Anaconda.Modules.Subscription",
+                  "org.fedoraproject.Anaconda.Addons.*"]
+
+
+# --- Anaconda's reading rules, reimplemented ---------------------------------------------
+def read_conf(text):
+    parser = configparser.ConfigParser()   # Anaconda uses a default ConfigParser
+    parser.read_string(text)
+    return parser
+
+
+def split_two(value, sep=None):
+    items = value.strip().split(sep, 1)
+    return (items + ["", ""])[:2]
+
+
+def partitioning(value):
+    """default_partitioning -> [{name, size|min|max|free: Size}] with Anaconda's checks."""
+    out = []
+    for line in value.strip().split("\n"):
+        name, raw = split_two(line)
+        attrs = {"name": name}
+        for item in filter(None, raw.strip("()").split(",")):
+            key, val = split_two(item)
+            if not val or key not in ("size", "min", "max", "free"):
+                raise ValueError("Invalid attribute: " + key)
+            attrs[key] = Size(val)
+        if name != "swap" and not name.startswith("/"):
+            raise ValueError("The mount point is not valid.")
+        if "size" in attrs and "min" in attrs:
+            raise ValueError("Only one of the attributes 'size' and 'min' can be set.")
+        out.append(attrs)
+    return out
+
+
+def partition_sizes(value):
+    sizes = {}
+    for line in value.split("\n"):
+        if line:
+            mount, size = line.split(maxsplit=1)
+            sizes[mount] = Size(size)
+    return sizes
+
+
+def module_matches(name, patterns):
+    for pattern in patterns:
+        if pattern.endswith(".*") and name.startswith(pattern[:-1]):
+            return True
+        if pattern == name:
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def conf():
+    with open(SHIPPED, encoding="utf-8") as handle:
+        return read_conf(handle.read())
+
+
+# --- tests -----------------------------------------------------------------------------------
+def test_shipped_dropin_is_up_to_date():
+    with open(SHIPPED, encoding="utf-8") as handle:
+        shipped = handle.read()
+    assert shipped == render_dropin(load_profile("ovirt-node")), (
+        "regenerate: ovirt-node-layout profile export-anaconda -o "
+        "data/anaconda-conf.d/90-org_ovirt_node.conf")
+
+
+def test_cli_export_writes_the_same(tmp_path, capsys):
+    out = tmp_path / "x.conf"
+    assert main(["profile", "export-anaconda", "-o", str(out)]) == 0
+    assert out.read_text() == render_dropin(load_profile("ovirt-node"))
+    assert main(["profile", "export-anaconda", "--profile", "ovirt-node-minimal"]) == 0
+    assert capsys.readouterr().out == render_dropin(load_profile("ovirt-node-minimal"))
+
+
+def test_addon_is_no_longer_optional(conf):
+    optional = conf["Anaconda"]["optional_modules"].split()
+    assert module_matches(SERVICE, STOCK_OPTIONAL)          # the stock value ignores it ...
+    assert not module_matches(SERVICE, optional)             # ... the drop-in does not
+    for name in ("org.fedoraproject.Anaconda.Modules.Subscription",
+                 "org.fedoraproject.Anaconda.Addons.Kdump",
+                 "org.fedoraproject.Anaconda.Addons.OSCAP"):
+        assert module_matches(name, optional)
+
+
+def test_default_partitioning_is_the_profiles(conf):
+    profile = load_profile("ovirt-node")
+    assert conf["Storage"]["default_scheme"] == "LVM_THINP"
+    parsed = partitioning(conf["Storage"]["default_partitioning"])
+    by_name = {p["name"]: p for p in parsed}
+    assert by_name["/"] == {"name": "/", "min": Size(profile.root.min_size)}
+    assert "swap" in by_name
+    for point, rule in profile.mounts.items():
+        if point in ("/", "/boot"):
+            continue
+        assert by_name[point]["size"] == Size(rule.default_size)
+    # The same mounts and sizes as the distribution's own oVirt configuration.
+    assert {n: p["size"] for n, p in by_name.items() if "size" in p} == \
+        {m: Size(s) for m, s in OVIRT_AUTOPART}
+
+
+def test_constraints_are_the_profiles(conf):
+    profile = load_profile("ovirt-node")
+    constraints = conf["Storage Constraints"]
+    assert constraints["root_device_types"].split() == ["LVM_THINP"]
+    separate = set(constraints["must_not_be_on_root"].split())
+    assert separate == {p for p, r in profile.mounts.items() if r.required and p != "/"}
+    sizes = partition_sizes(constraints["req_partition_sizes"])
+    assert sizes == {p: Size(r.min_size) for p, r in profile.mounts.items() if r.min_size}
+
+
+@pytest.mark.parametrize("size,text", [(6 * 1024 ** 3, "6 GiB"), (512 * 1024 ** 2, "512 MiB"),
+                                       (1000, "1000 B")])
+def test_sizes_read_back_exactly(size, text):
+    assert format_conf_size(size) == text
+    assert Size(text) == size
+
+
+def test_derived_profile_renders_its_changes():
+    profile = load_profile("ovirt-node").derive(
+        {"mounts": {"/var/lib/libvirt": {"kind": "thin", "min": "20 GiB", "default": "20 GiB"},
+                    "/": {"min": "10 GiB", "default": "10 GiB"}},
+         "swap": {"policy": "none"}}, "test")
+    conf = read_conf(render_dropin(profile))
+    parsed = {p["name"]: p for p in partitioning(conf["Storage"]["default_partitioning"])}
+    assert parsed["/var/lib/libvirt"]["size"] == Size("20 GiB")
+    assert parsed["/"]["min"] == Size("10 GiB")
+    assert "swap" not in parsed
+    assert "/var/lib/libvirt" in conf["Storage Constraints"]["must_not_be_on_root"].split()

@@ -1,0 +1,179 @@
+"""The addon service without a bus: kickstart round trip through the D-Bus interface object
+(``ReadKickstart``/``GenerateKickstart``), every bad ``%addon`` input as a kickstart error
+report, the configure task's three modes, and the plan."""
+import pytest
+import service_helpers as H
+from dasbus.typing import get_native
+
+H.use_double()
+
+from pyanaconda.modules.common.errors.installation import (  # noqa: E402 - the double
+    StorageInstallationError,
+)
+
+from org_ovirt_node import layout as L  # noqa: E402
+from org_ovirt_node.checker import check  # noqa: E402
+from org_ovirt_node.profile import load_profile  # noqa: E402
+from org_ovirt_node.service.interface import OvirtNodeInterface  # noqa: E402
+from org_ovirt_node.service.plan import (  # noqa: E402
+    DEVICE_TYPE_LVM,
+    DEVICE_TYPE_LVM_THINP,
+    DEVICE_TYPE_PARTITION,
+)
+from org_ovirt_node.service.service import OvirtNodeService  # noqa: E402
+from org_ovirt_node.service.tasks import ValidateLayoutTask  # noqa: E402
+
+GiB = 1024 ** 3
+
+
+@pytest.fixture
+def iface():
+    return OvirtNodeInterface(OvirtNodeService())
+
+
+def read(iface, text):
+    return get_native(iface.ReadKickstart(text))
+
+
+def test_defaults_without_kickstart(iface):
+    assert iface.Profile == "ovirt-node" and iface.Mode == "enforce"
+    assert iface.KickstartAddons == ["org_ovirt_node"]
+    assert iface.GenerateKickstart() == ""
+
+
+def test_kickstart_round_trip(iface):
+    ks = ("%addon org_ovirt_node --profile=ovirt-node-minimal --mode=warn\n"
+          "require /var/lib/libvirt min=20GiB kind=thin\n"
+          "forbid /opt\n"
+          "rule mount-options error\n"
+          "%end\n")
+    assert read(iface, ks) == {"error-messages": [], "warning-messages": []}
+    generated = iface.GenerateKickstart()
+    again = OvirtNodeInterface(OvirtNodeService())
+    assert read(again, generated)["error-messages"] == []
+    assert again.GenerateKickstart() == generated
+    assert again.Profile == "ovirt-node-minimal" and again.Mode == "warn"
+    profile = again.implementation.profile
+    assert profile.mounts["/var/lib/libvirt"].min_size == 20 * GiB
+    assert "/opt" in profile.forbidden_mounts
+    assert profile.severity("mount-options") == "error"
+
+
+@pytest.mark.parametrize("ks,line,words", [
+    ("%addon org_ovirt_node --profile=nope\n%end\n", 1, "nope"),
+    ("\n\n%addon org_ovirt_node --mode=sometimes\n%end\n", 3, "sometimes"),
+    ("%addon org_ovirt_node --bogus\n%end\n", 1, "--bogus"),
+    ("%addon org_ovirt_node\nmount /nowhere min=1GiB\n%end\n", 2, "/nowhere"),
+    ("%addon org_ovirt_node\nmount /var min=lots\n%end\n", 2, "lots"),
+    ("%addon org_ovirt_node\nmount /var min=1GiB default=10MiB\n%end\n", 2, "/var"),
+    ("%addon org_ovirt_node\nfrobnicate /var\n%end\n", 2, "frobnicate"),
+    ("%addon org_ovirt_node\nrule no-such-rule error\n%end\n", 2, "no-such-rule"),
+    ("%addon org_ovirt_node\nmount /var min=\"1GiB\n%end\n", 2, ""),
+    ("%addon org_ovirt_node\n%end\n%addon org_ovirt_node\n%end\n", 3, "more than once"),
+    ("%addon org_ovirt_node --profile=/nonexistent/p.yaml\n%end\n", 1, "p.yaml"),
+    ("%addon\n%end\n", 1, ""),
+    ("%addon com_example_unknown\n%end\n", 1, ""),
+])
+def test_bad_addon_input_is_a_kickstart_error_report(iface, ks, line, words):
+    report = read(iface, ks)
+    assert len(report["error-messages"]) == 1, report
+    message = report["error-messages"][0]
+    assert message["line-number"] == line
+    assert words in message["message"]
+    # The previous (default) state is kept.
+    assert iface.Profile == "ovirt-node" and iface.Mode == "enforce"
+    assert not iface.Kickstarted
+
+
+def test_profile_file_with_problems_is_a_kickstart_error(iface, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nmounts:\n  /:\n    kind: sideways\n")
+    report = read(iface, "%%addon org_ovirt_node --profile=%s\n%%end\n" % bad)
+    assert report["error-messages"][0]["line-number"] == 1
+    assert "bad.yaml" in report["error-messages"][0]["message"]
+
+
+def test_unexpected_exception_becomes_a_report_error(iface, monkeypatch):
+    def boom(self, base=None):
+        raise RuntimeError("disk on fire")
+    from org_ovirt_node.kickstart import OvirtNodeData
+    monkeypatch.setattr(OvirtNodeData, "resolve_profile", boom)
+    report = read(iface, "%addon org_ovirt_node\n%end\n")
+    assert "disk on fire" in report["error-messages"][0]["message"]
+
+
+# --- the configure task ---------------------------------------------------------------------
+def _layout(root_kind):
+    """/ only, thin or thick: enough for ONN001 and ONN002 findings."""
+    devs = [L.Device("sda", L.DISK, 100 * GiB), L.Device("sda1", L.PARTITION, 99 * GiB,
+                                                        ("sda",), "lvmpv"),
+            L.Device("onn", L.VG, 99 * GiB, ("sda1",), free=30 * GiB),
+            L.Device("onn-pool00", L.THINPOOL, 60 * GiB, ("onn",))]
+    if root_kind == L.THINLV:
+        devs.append(L.Device("onn-root", L.THINLV, 10 * GiB, ("onn-pool00",), "xfs", "/"))
+    else:
+        devs.append(L.Device("onn-root", L.LV, 10 * GiB, ("onn",), "xfs", "/"))
+    return L.Layout(tuple(devs))
+
+
+@pytest.mark.parametrize("mode", ["enforce", "warn", "off"])
+def test_task_modes(mode):
+    profile = load_profile("ovirt-node")
+    calls = []
+
+    def validate():
+        calls.append(1)
+        return check(_layout(L.LV), profile)
+
+    task = ValidateLayoutTask(validate, profile.name, mode)
+    if mode == "enforce":
+        with pytest.raises(StorageInstallationError) as err:
+            task.run_with_signals()
+        report = validate()
+        for finding in report.errors:
+            assert finding.code in str(err.value)
+    else:
+        assert task.run_with_signals() is None
+    assert len(calls) == (0 if mode == "off" else 1) + (mode == "enforce")
+
+
+def test_configure_with_tasks_uses_current_mode(iface):
+    read(iface, "%addon org_ovirt_node --mode=off\n%end\n")
+    tasks = iface.implementation.configure_with_tasks()
+    assert len(tasks) == 1 and tasks[0]._mode == "off"
+
+
+# --- the plan -------------------------------------------------------------------------------
+def test_plan_device_types_are_blivets():
+    from blivet import devicefactory
+    assert DEVICE_TYPE_LVM == devicefactory.DEVICE_TYPE_LVM
+    assert DEVICE_TYPE_PARTITION == devicefactory.DEVICE_TYPE_PARTITION
+    assert DEVICE_TYPE_LVM_THINP == devicefactory.DEVICE_TYPE_LVM_THINP
+
+
+def test_plan_follows_profile_kinds(iface):
+    plan = get_native(iface.GetPlan(["vda"]))
+    by_mount = {p["mount-point"]: p for p in plan}
+    profile = load_profile("ovirt-node")
+    for point, rule in profile.mounts.items():
+        expected = {"thin": DEVICE_TYPE_LVM_THINP, "partition": DEVICE_TYPE_PARTITION,
+                    "lv": DEVICE_TYPE_LVM}[rule.kind]
+        assert by_mount[point]["device-type"] == expected
+        assert by_mount[point]["format-type"] in rule.filesystems
+    assert plan[0]["device-type"] == DEVICE_TYPE_PARTITION   # partitions first
+    assert by_mount["/"]["device-name"] == "root" and by_mount["/"]["grow"]
+    assert by_mount["/var/log/audit"]["device-name"] == "var_log_audit"
+
+
+def test_service_starts_without_blivet():
+    """Start-up stays fast: building the service imports neither blivet nor the checker."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from org_ovirt_node.service.service import OvirtNodeService\n"
+            "OvirtNodeService()\n"
+            "print(sorted(m for m in ('blivet', 'org_ovirt_node.checker') if m in sys.modules))")
+    env = {"PYTHONPATH": "%s:%s" % (H.DOUBLE, H.REPO), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "[]"
