@@ -56,6 +56,8 @@ _add("ONN103", "ks-dynamic", WARNING,
 _add("ONN104", "ks-no-partitioning", INFO,
      N_("without partitioning commands the installer default applies"))
 _add("ONN105", "ks-inconsistent", ERROR, N_("partitioning commands refer to each other correctly"))
+_add("ONN106", "ks-addon", ERROR, N_("the org_ovirt_node addon section of the kickstart is valid"))
+_add("ONN107", "ks-syntax", ERROR, N_("the kickstart file parses"))
 
 # Live hosts (ONN2xx).
 _add("ONN201", "pool-data-usage", WARNING, N_("pool data use is below the health limit"))

@@ -1,0 +1,269 @@
+"""pykickstart handler -> :class:`~org_ovirt_node.layout.Layout` (the planned layout a
+kickstart's partitioning commands describe), for the kickstart linter.
+
+What a kickstart does not say is left unknown: disk sizes are ``None`` (disk-level rules
+that need them are skipped), a ``--grow`` size is kept as the device's minimum (``grow``
+set), a growing thin pool has ``size=None`` (its final size depends on the disks), and
+``--percent``/``--recommended`` sizes are ``None``. Every device carries the line of the
+command it came from (``source_line``) so findings point at it.
+
+Besides the layout, :func:`layout_from_handler` returns *issues*: references that do not
+resolve (a VG built on an undefined PV, a logvol in a VG no ``volgroup`` defines, a thin
+LV in an unknown pool), as ``(line, message)`` pairs for the linter's ONN105 findings.
+No blivet here: the linter runs where blivet is not installed.
+"""
+from org_ovirt_node import layout as L
+from org_ovirt_node.i18n import _
+from org_ovirt_node.units import KiB, MiB
+
+ANY_DISK = "(install disks)"   # the disks the installer picks when the kickstart names none
+
+
+class _Builder:
+    def __init__(self, profile, line_of):
+        self.profile = profile
+        self.line_of = line_of          # parser line -> original line
+        self.devices = {}
+        self.issues = []
+        self.refs = {}                  # kickstart name (pv.01, raid.01) -> device name
+
+    def add(self, **kwargs):
+        name = kwargs["name"]
+        if name in self.devices:
+            n = 2
+            while "%s#%d" % (name, n) in self.devices:
+                n += 1
+            name = kwargs["name"] = "%s#%d" % (name, n)
+        self.devices[name] = L.Device(**kwargs)
+        return name
+
+    def issue(self, lineno, message):
+        self.issues.append((self.line_of(lineno), message))
+
+
+def _fs_options(text):
+    return tuple(o.strip() for o in (text or "").split(",") if o.strip() and
+                 o.strip() != "defaults")
+
+
+def _size(mib, grow=False):
+    """A kickstart size in MiB -> bytes; unknown (None) when absent."""
+    if not mib or mib < 0:
+        return None
+    return int(mib) * MiB
+
+
+def _format_of(mountpoint, fstype, default_fs):
+    """(format, mountpoint, kickstart reference) of a part/raid/logvol mount field."""
+    mp = (mountpoint or "").strip()
+    low = mp.lower()
+    if low.startswith("pv."):
+        return "lvmpv", None, mp
+    if low.startswith("raid."):
+        return "mdmember", None, mp
+    if low.startswith("btrfs."):
+        return "btrfs", None, mp
+    if low == "swap":
+        return L.SWAP, None, None
+    if low in ("biosboot", "prepboot"):
+        return low, None, None
+    if low in ("none", ""):
+        return (fstype or None), None, None
+    fmt = fstype or default_fs
+    if fmt in ("efi", "vfat") and mp == "/boot/efi":
+        fmt = "efi"
+    return fmt, mp, None
+
+
+def _encrypt(b, name, fmt, mountpoint, options, line, size):
+    """Put a LUKS device on *name* carrying its format; returns the name that holds it."""
+    return b.add(name="luks-%s" % name, kind=L.LUKS, size=size, parents=(name,), format=fmt,
+                 mountpoint=mountpoint, mount_options=options, source_line=line)
+
+
+def disks_of(handler):
+    """The disk names a kickstart restricts the installation to (may be empty)."""
+    names = []
+    ignore = getattr(handler, "ignoredisk", None)
+    if ignore is not None and getattr(ignore, "onlyuse", None):
+        names.extend(ignore.onlyuse)
+    clear = getattr(handler, "clearpart", None)
+    if not names and clear is not None and getattr(clear, "drives", None):
+        names.extend(clear.drives)
+    for part in getattr(getattr(handler, "partition", None), "partitions", ()):
+        disk = getattr(part, "disk", "")
+        if disk:
+            names.extend(d for d in disk.split(",") if d)
+    out = []
+    for name in names:
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
+    """Build ``(layout, issues)`` from a parsed pykickstart *handler*.
+
+    *profile* supplies what the kickstart leaves to the platform: the size of the ``/boot``
+    that ``reqpart --add-boot`` creates and the default filesystem. *line_of* maps the
+    parser's line numbers to the original file's (``%include`` expansion).
+    """
+    line_of = line_of or (lambda n: n)
+    b = _Builder(profile, line_of)
+    default_fs = profile.default_filesystem
+    disk_names = disks_of(handler)
+    for disk in disk_names:
+        b.add(name=disk, kind=L.DISK)
+    if not disk_names:
+        b.add(name=ANY_DISK, kind=L.DISK)
+    fallback_disk = disk_names[0] if len(disk_names) == 1 else (
+        ANY_DISK if not disk_names else None)
+
+    def parent_disk(disk_field):
+        if disk_field:
+            return (disk_field.split(",")[0],)
+        return (fallback_disk,) if fallback_disk else tuple(disk_names[:1])
+
+    reqpart = getattr(handler, "reqpart", None)
+    if reqpart is not None and getattr(reqpart, "reqpart", False) and \
+            getattr(reqpart, "addBoot", False):
+        rule = profile.mounts.get("/boot")
+        fs = default_fs
+        if rule is not None and rule.filesystems and fs not in rule.filesystems:
+            fs = rule.filesystems[0]
+        b.add(name="reqpart /boot", kind=L.PARTITION,
+              size=rule.default_size if rule is not None else None,
+              parents=parent_disk(""), format=fs, mountpoint="/boot",
+              source_line=line_of(reqpart.lineno))
+
+    for part in getattr(getattr(handler, "partition", None), "partitions", ()):
+        line = line_of(part.lineno)
+        fmt, mp, ref = _format_of(part.mountpoint, part.fstype, default_fs)
+        size = None if getattr(part, "recommended", False) or \
+            getattr(part, "hibernation", False) else _size(part.size)
+        options = _fs_options(part.fsopts)
+        if getattr(part, "onPart", ""):
+            parents = ()
+        else:
+            parents = parent_disk(getattr(part, "disk", ""))
+        label = "part %s" % (part.mountpoint or "none")
+        if part.encrypted and fmt not in (None, "biosboot", "prepboot", "efi"):
+            name = b.add(name=label, kind=L.PARTITION, size=size, parents=parents,
+                         format="luks", grow=bool(part.grow), source_line=line)
+            holder = _encrypt(b, name, fmt, mp, options, line, size)
+        else:
+            holder = b.add(name=label, kind=L.PARTITION, size=size, parents=parents,
+                           format=fmt, mountpoint=mp, mount_options=options,
+                           grow=bool(part.grow), source_line=line)
+        if ref:
+            if ref in b.refs:
+                b.issue(part.lineno, _("%(ref)s is defined twice (also on line %(line)s).")
+                        % {"ref": ref, "line": b.devices[b.refs[ref]].source_line})
+            else:
+                b.refs[ref] = holder
+
+    for raid in getattr(getattr(handler, "raid", None), "raidList", ()):
+        line = line_of(raid.lineno)
+        fmt, mp, ref = _format_of(raid.mountpoint, raid.fstype, default_fs)
+        members = []
+        for member in raid.members:
+            if member in b.refs:
+                members.append(b.refs[member])
+            else:
+                b.issue(raid.lineno, _("raid %(mount)s uses %(member)s, which no 'part "
+                                       "%(member)s' line defines.")
+                        % {"mount": raid.mountpoint, "member": member})
+        device = raid.device or raid.mountpoint
+        name = "md%s" % device if str(device).isdigit() else str(device)
+        options = _fs_options(raid.fsopts)
+        if raid.encrypted and fmt is not None:
+            name = b.add(name=name, kind=L.MDRAID, parents=tuple(members), format="luks",
+                         source_line=line)
+            holder = _encrypt(b, name, fmt, mp, options, line, None)
+        else:
+            holder = b.add(name=name, kind=L.MDRAID, parents=tuple(members), format=fmt,
+                           mountpoint=mp, mount_options=options, source_line=line)
+        if ref:
+            b.refs.setdefault(ref, holder)
+
+    vgs = {}
+    used_pvs = {}
+    for vg in getattr(getattr(handler, "volgroup", None), "vgList", ()):
+        line = line_of(vg.lineno)
+        parents = []
+        for pv in vg.physvols:
+            if pv in b.refs:
+                if pv in used_pvs:
+                    b.issue(vg.lineno, _("%(pv)s is already a physical volume of volume "
+                                         "group %(vg)s.") % {"pv": pv, "vg": used_pvs[pv]})
+                    continue
+                used_pvs[pv] = vg.vgname
+                parents.append(b.refs[pv])
+            elif not vg.preexist:
+                b.issue(vg.lineno, _("volgroup %(vg)s uses %(pv)s, which no 'part' or 'raid' "
+                                     "line defines.") % {"vg": vg.vgname, "pv": pv})
+        if vg.vgname in vgs:
+            b.issue(vg.lineno, _("volume group %(vg)s is defined twice.") % {"vg": vg.vgname})
+            continue
+        pe_kib = getattr(vg, "pesize", 0) or 4096
+        vgs[vg.vgname] = b.add(name=vg.vgname, kind=L.VG, parents=tuple(parents),
+                               extent_size=int(pe_kib) * KiB, source_line=line)
+
+    lvs = list(getattr(getattr(handler, "logvol", None), "lvList", ()))
+    pools = {}
+    for lv in lvs:
+        if not getattr(lv, "thin_pool", False):
+            continue
+        line = line_of(lv.lineno)
+        vg = vgs.get(lv.vgname)
+        if vg is None and not lv.preexist:
+            b.issue(lv.lineno, _("thin pool %(lv)s is in volume group %(vg)s, which no "
+                                 "'volgroup' line defines.") % {"lv": lv.name, "vg": lv.vgname})
+        meta = getattr(lv, "metadata_size", None)
+        name = b.add(name="%s/%s" % (lv.vgname, lv.name), kind=L.THINPOOL,
+                     # A growing pool ends up as large as the disks allow: unknown here.
+                     size=None if lv.grow or lv.percent else _size(lv.size),
+                     parents=(vg or lv.vgname,), grow=bool(lv.grow or lv.percent),
+                     metadata_size=_size(meta), source_line=line)
+        pools[(lv.vgname, lv.name)] = name
+
+    for lv in lvs:
+        if getattr(lv, "thin_pool", False):
+            continue
+        line = line_of(lv.lineno)
+        vg = vgs.get(lv.vgname)
+        if vg is None and not lv.preexist:
+            b.issue(lv.lineno, _("logvol %(mount)s is in volume group %(vg)s, which no "
+                                 "'volgroup' line defines.")
+                    % {"mount": lv.mountpoint, "vg": lv.vgname})
+        fmt, mp, _ref = _format_of(lv.mountpoint, lv.fstype, default_fs)
+        if getattr(lv, "thin_volume", False):
+            kind = L.THINLV
+            pool = pools.get((lv.vgname, lv.pool_name))
+            if pool is None:
+                b.issue(lv.lineno, _("thin logvol %(mount)s uses pool %(pool)s, which no "
+                                     "'logvol --thinpool --vgname=%(vg)s' line defines.")
+                        % {"mount": lv.mountpoint, "pool": lv.pool_name or "?",
+                           "vg": lv.vgname})
+                parents = ("%s/%s" % (lv.vgname, lv.pool_name),)
+            else:
+                parents = (pool,)
+        else:
+            kind = L.LV
+            parents = (vg or lv.vgname,)
+        size = None if lv.percent or getattr(lv, "recommended", False) or \
+            getattr(lv, "hibernation", False) else _size(lv.size)
+        options = _fs_options(lv.fsopts)
+        name = "%s/%s" % (lv.vgname, lv.name)
+        if lv.encrypted and fmt is not None:
+            name = b.add(name=name, kind=kind, size=size, parents=parents, format="luks",
+                         grow=bool(lv.grow), source_line=line)
+            _encrypt(b, name, fmt, mp, options, line, size)
+        else:
+            b.add(name=name, kind=kind, size=size, parents=parents, format=fmt,
+                  mountpoint=mp, mount_options=options, grow=bool(lv.grow or lv.percent),
+                  source_line=line)
+
+    layout = L.Layout(tuple(b.devices.values()), origin=origin,
+                      facts={"source": "kickstart"})
+    return layout, b.issues
