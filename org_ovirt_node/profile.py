@@ -28,7 +28,8 @@ from typing import Mapping, Optional, Tuple
 import yaml
 
 from org_ovirt_node import rules as rule_catalog
-from org_ovirt_node.units import SizeError, parse_size
+from org_ovirt_node.i18n import _
+from org_ovirt_node.units import SizeError, format_size, parse_size
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles")
 DEFAULT_PROFILE = "ovirt-node"
@@ -103,21 +104,33 @@ def _mark(node, filename):
     return Mark(filename, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
 def _to_located(node, filename, constructor, problems, path=""):
-    """Turn a composed YAML node into LMap/LList/scalars, flagging duplicate keys."""
+    """Turn a composed YAML node into LMap/LList/scalars, flagging duplicate keys.
+
+    Only the SafeLoader's constructors run; a collection with any other tag (e.g.
+    ``!!python/object``) is a problem, not silently read as a plain mapping or list."""
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) \
+            and node.tag not in (_MAP_TAG, _SEQ_TAG):
+        problems.append(Problem(filename, *_line_col(node), path,
+                                _("unsupported YAML tag %(tag)s") % {"tag": node.tag}))
+        return None
     if isinstance(node, yaml.MappingNode):
         out = LMap(_mark(node, filename))
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(Problem(filename, *_line_col(key_node), path,
-                                        "keys must be plain strings"))
+                                        _("keys must be plain strings")))
                 continue
-            key = str(constructor.construct_object(key_node))
+            key = str(_scalar(key_node, filename, constructor, problems, path))
             key_path = _join(path, key)
             if key in out:
                 problems.append(Problem(filename, *_line_col(key_node), key_path,
-                                        "duplicate key (first at line %d)"
-                                        % out.marks[key].line))
+                                        _("duplicate key (first at line %(line)d)")
+                                        % {"line": out.marks[key].line}))
                 continue
             out[key] = _to_located(value_node, filename, constructor, problems, key_path)
             out.marks[key] = _mark(key_node, filename)
@@ -129,7 +142,18 @@ def _to_located(node, filename, constructor, problems, path=""):
                                      "%s[%d]" % (path, i)))
             marks.append(_mark(item, filename))
         return LList(_mark(node, filename), items, marks)
-    return constructor.construct_object(node)
+    return _scalar(node, filename, constructor, problems, path)
+
+
+def _scalar(node, filename, constructor, problems, path):
+    """Construct a scalar with the safe constructor; a tag it refuses becomes a problem."""
+    try:
+        return constructor.construct_object(node)
+    except yaml.YAMLError as exc:
+        problems.append(Problem(filename, *_line_col(node), path,
+                                _("bad YAML value: %(error)s") % {
+                                    "error": getattr(exc, "problem", None) or exc}))
+        return None
 
 
 def _line_col(node):
@@ -147,24 +171,24 @@ def parse_yaml(text, filename):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise ProfileError([Problem(filename, line, col, "",
-                                    "not valid YAML: %s" % (exc.problem or exc))]) from None
+        message = _("not valid YAML: %(error)s") % {"error": exc.problem or exc}
+        raise ProfileError([Problem(filename, line, col, "", message)]) from None
     except yaml.YAMLError as exc:
-        raise ProfileError([Problem(filename, None, None, "", "not valid YAML: %s" % exc)]) \
-            from None
+        message = _("not valid YAML: %(error)s") % {"error": exc}
+        raise ProfileError([Problem(filename, None, None, "", message)]) from None
     if node is None:
-        raise ProfileError([Problem(filename, 1, 1, "", "the profile is empty")])
+        raise ProfileError([Problem(filename, 1, 1, "", _("the profile is empty"))])
     problems = []
     constructor = yaml.SafeLoader("")
     try:
         data = _to_located(node, filename, constructor, problems)
     except yaml.YAMLError as exc:
-        raise ProfileError([Problem(filename, None, None, "", "bad YAML value: %s" % exc)]) \
-            from None
+        message = _("bad YAML value: %(error)s") % {"error": exc}
+        raise ProfileError([Problem(filename, None, None, "", message)]) from None
     if problems:
         raise ProfileError(problems)
     if not isinstance(data, LMap):
-        raise ProfileError([Problem(filename, 1, 1, "", "expected a mapping of profile keys")])
+        raise ProfileError([Problem(filename, 1, 1, "", _("expected a mapping of profile keys"))])
     return data
 
 
@@ -319,8 +343,8 @@ def load_profile(name_or_path=DEFAULT_PROFILE):
     path = resolve_profile_path(name_or_path)
     if path is None:
         raise ProfileError([Problem(name_or_path, None, None, "",
-                                    "no such profile (built-in profiles: %s)"
-                                    % ", ".join(builtin_profiles()))])
+                                    _("no such profile (built-in profiles: %(names)s)")
+                                    % {"names": ", ".join(builtin_profiles())})])
     return _build(_load_raw(path, ()), origin=path)
 
 
@@ -333,12 +357,14 @@ def _load_raw(path, chain):
     real = os.path.realpath(path)
     if real in chain:
         raise ProfileError([Problem(path, None, None, "extends",
-                                    "circular extends: %s" % " -> ".join(chain + (real,)))])
+                                    _("circular extends: %(chain)s") % {
+                                        "chain": " -> ".join(chain + (real,))})])
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError([Problem(path, None, None, "", "cannot read: %s" % exc)]) from None
+        message = _("cannot read: %(error)s") % {"error": exc}
+        raise ProfileError([Problem(path, None, None, "", message)]) from None
     return _resolve_extends(parse_yaml(text, path), path, chain + (real,))
 
 
@@ -349,12 +375,16 @@ def _resolve_extends(data, path, chain):
     mark = data.marks.get("extends", data.mark)
     if not isinstance(base_name, str) or not base_name:
         raise ProfileError([Problem(path, mark.line, mark.column, "extends",
-                                    "expected a built-in profile name or a path")])
+                                    _("expected a built-in profile name or a path"))])
     base_path = resolve_profile_path(base_name, relative_to=path)
+    if base_path is not None and os.path.realpath(base_path) in chain:
+        raise ProfileError([Problem(path, mark.line, mark.column, "extends",
+                                    _("circular extends: %(chain)s") % {"chain": " -> ".join(
+                                        chain + (os.path.realpath(base_path),))})])
     if base_path is None:
         raise ProfileError([Problem(path, mark.line, mark.column, "extends",
-                                    "no such profile %r (built-in profiles: %s)"
-                                    % (base_name, ", ".join(builtin_profiles())))])
+                                    _("no such profile %(name)r (built-in profiles: %(names)s)")
+                                    % {"name": base_name, "names": ", ".join(builtin_profiles())})])
     return merge(_load_raw(base_path, chain), data)
 
 
@@ -377,7 +407,8 @@ class _Validator:
         if value is None:
             return LMap(data.mark_of(key))
         if not isinstance(value, dict):
-            self.problem(data, key, path, "expected a mapping, got %s" % _type(value))
+            self.problem(data, key, path,
+                         _("expected a mapping, got %(value)s") % {"value": _type(value)})
             return LMap(data.mark_of(key))
         self.unknown(value, path, allowed)
         return value
@@ -386,24 +417,27 @@ class _Validator:
         for key in data:
             if key not in allowed:
                 self.problem(data, key, _join(path, key),
-                             "unknown key (expected one of: %s)" % ", ".join(allowed))
+                             _("unknown key (expected one of: %(keys)s)") % {
+                                 "keys": ", ".join(allowed)})
 
     def size(self, data, key, path, default=None, required=False):
         if key not in data or data[key] is None:
             if required:
-                self.problem(data, None, _join(path, key), "missing (expected a size)")
+                self.problem(data, None, _join(path, key), _("missing (expected a size)"))
             return default
         value = data[key]
         try:
             return parse_size(value)
         except SizeError as exc:
-            self.problem(data, key, _join(path, key), "%s, got %r" % (exc, value))
+            self.problem(data, key, _join(path, key),
+                         _("%(error)s, got %(value)r") % {"error": exc, "value": value})
             return default
 
     def boolean(self, data, key, path, default):
         value = data.get(key, default)
         if not isinstance(value, bool):
-            self.problem(data, key, _join(path, key), "expected true or false, got %r" % value)
+            self.problem(data, key, _join(path, key),
+                         _("expected true or false, got %(value)r") % {"value": value})
             return default
         return value
 
@@ -412,15 +446,16 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not low <= value <= high:
             self.problem(data, key, _join(path, key),
-                         "expected a number from %s to %s, got %r" % (low, high, value))
+                         _("expected a number from %(low)s to %(high)s, got %(value)r") % {
+                             "low": low, "high": high, "value": value})
             return default
         return value
 
     def text(self, data, key, path, default):
         value = data.get(key, default)
         if not isinstance(value, str) or not value.strip():
-            self.problem(data, key, _join(path, key), "expected a non-empty string, got %r"
-                         % (value,))
+            self.problem(data, key, _join(path, key),
+                         _("expected a non-empty string, got %(value)r") % {"value": value})
             return default
         return value
 
@@ -428,7 +463,8 @@ class _Validator:
         value = data.get(key, default)
         if value not in choices:
             self.problem(data, key, _join(path, key),
-                         "expected one of %s, got %r" % (", ".join(choices), value))
+                         _("expected one of %(choices)s, got %(value)r") % {
+                             "choices": ", ".join(choices), "value": value})
             return default
         return value
 
@@ -437,14 +473,24 @@ class _Validator:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, (list, tuple)):
-            self.problem(data, key, _join(path, key), "expected a list, got %s" % _type(value))
+            self.problem(data, key, _join(path, key),
+                         _("expected a list, got %(value)s") % {"value": _type(value)})
             return tuple(default)
         out = []
-        for item in value:
+        for i, item in enumerate(value):
             if not isinstance(item, str) or not item or (choices and item not in choices):
-                expected = "one of %s" % ", ".join(choices) if choices else "a name"
-                self.problem(data, key, _join(path, key),
-                             "expected %s, got %r" % (expected, item))
+                if choices:
+                    message = _("expected one of %(choices)s, got %(value)r") % {
+                        "choices": ", ".join(choices), "value": item}
+                else:
+                    message = _("expected a name, got %(value)r") % {"value": item}
+                if isinstance(value, LList) and value.marks[i].line:
+                    # A block list: point at the offending item, not at the key.
+                    mark = value.marks[i]
+                    self.problems.append(Problem(mark.file, mark.line, mark.column,
+                                                 "%s[%d]" % (_join(path, key), i), message))
+                else:
+                    self.problem(data, key, _join(path, key), message)
                 continue
             out.append(item)
         return tuple(out)
@@ -459,8 +505,8 @@ def normalize_mountpoint(path):
     """``/var/log/`` -> ``/var/log``; ``None`` for anything that is not an absolute path."""
     if not isinstance(path, str) or not path.startswith("/") or "\x00" in path:
         return None
-    norm = posixpath.normpath(path)
-    return "/" if norm in ("/", "//") else norm
+    # normpath keeps a leading "//" (POSIX leaves its meaning open); a mount point never has it.
+    return "/" + posixpath.normpath(path).lstrip("/")
 
 
 _TOP_KEYS = ("name", "description", "disk", "volume_group", "thin_pool", "filesystems",
@@ -487,7 +533,8 @@ def _build(data, origin):
     default_fs = v.choice(fs, "default", "filesystems", "xfs", FILESYSTEMS)
     if default_fs not in allowed_fs:
         v.problem(fs, "default", "filesystems.default",
-                  "%r is not in filesystems.allowed (%s)" % (default_fs, ", ".join(allowed_fs)))
+                  _("%(fs)r is not in filesystems.allowed (%(allowed)s)") % {
+                      "fs": default_fs, "allowed": ", ".join(allowed_fs)})
     options = v.names(fs, "options", "filesystems", ())
 
     mounts = _build_mounts(v, data, allowed_fs, options)
@@ -497,7 +544,7 @@ def _build(data, origin):
     reserve_max = v.size(vg, "reserve_max", "volume_group", None)
     if reserve_max is not None and reserve_min > reserve_max:
         v.problem(vg, "reserve_min", "volume_group.reserve_min",
-                  "reserve_min is above reserve_max")
+                  _("reserve_min is above reserve_max"))
 
     severities = {}
     for key, value in rules.items():
@@ -507,13 +554,13 @@ def _build(data, origin):
         if value is False:
             value = rule_catalog.OFF  # YAML 1.1 reads a bare `off` as false
         if value not in rule_catalog.SEVERITIES:
-            v.problem(rules, key, "rules.%s" % key, "expected one of %s, got %r"
-                      % (", ".join(rule_catalog.SEVERITIES), value))
+            v.problem(rules, key, "rules.%s" % key, _("expected one of %(choices)s, got %(value)r")
+                      % {"choices": ", ".join(rule_catalog.SEVERITIES), "value": value})
             continue
         severities[info.slug] = value
 
     profile_kwargs = dict(
-        name=v.text(data, "name", "name", "unnamed"),
+        name=v.text(data, "name", "", "unnamed"),
         description=str(data.get("description", "") or ""),
         source=origin,
         mounts=MappingProxyType(mounts),
@@ -539,7 +586,9 @@ def _build(data, origin):
         raw=data,
     )
     if v.problems:
-        raise ProfileError(v.problems)
+        # In file order, as an editor or a reader goes through them.
+        raise ProfileError(sorted(v.problems, key=lambda p: (p.file, p.line or 0,
+                                                             p.column or 0)))
     return Profile(**profile_kwargs)
 
 
@@ -548,27 +597,31 @@ def _build_mounts(v, data, allowed_fs, options):
     mounts = {}
     if not isinstance(raw_mounts, dict):
         v.problem(data, "mounts" if "mounts" in data else None, "mounts",
-                  "expected a mapping of mount points (at least '/')")
+                  _("expected a mapping of mount points (at least '/')"))
         return mounts
     for point, spec in raw_mounts.items():
         path = "mounts.%s" % point
         norm = normalize_mountpoint(point)
         if norm is None:
-            v.problem(raw_mounts, point, path, "a mount point must be an absolute path")
+            v.problem(raw_mounts, point, path, _("a mount point must be an absolute path"))
             continue
         if norm in mounts:
-            v.problem(raw_mounts, point, path, "duplicate mount point %s" % norm)
+            v.problem(raw_mounts, point, path,
+                      _("duplicate mount point %(point)s") % {"point": norm})
             continue
         if spec is None:
             spec = LMap(raw_mounts.mark_of(point))
         if not isinstance(spec, dict):
-            v.problem(raw_mounts, point, path, "expected a mapping, got %s" % _type(spec))
+            v.problem(raw_mounts, point, path,
+                      _("expected a mapping, got %(value)s") % {"value": _type(spec)})
             continue
         v.unknown(spec, path, _MOUNT_KEYS)
         min_size = v.size(spec, "min", path)
         default_size = v.size(spec, "default", path, min_size)
         if min_size is not None and default_size is not None and min_size > default_size:
-            v.problem(spec, "min", path + ".min", "the minimum is above the default size")
+            v.problem(spec, "min", path + ".min",
+                      _("the minimum (%(min)s) is above the default size (%(default)s)")
+                      % {"min": format_size(min_size), "default": format_size(default_size)})
         fss = v.names(spec, "filesystems", path, allowed_fs, FILESYSTEMS)
         mark = raw_mounts.mark_of(point)
         mounts[norm] = MountRule(
@@ -583,9 +636,13 @@ def _build_mounts(v, data, allowed_fs, options):
             where="%s:%s" % (mark.file, mark.line) if mark.line else mark.file,
         )
     if "/" not in mounts:
-        v.problem(data, "mounts", "mounts", "the profile must describe '/'")
+        v.problem(data, "mounts", "mounts", _("the profile must describe '/'"))
     elif not mounts["/"].required:
-        v.problem(raw_mounts, "/", "mounts./.presence", "'/' cannot be optional")
+        spec = raw_mounts.get("/")
+        if isinstance(spec, LMap) and "presence" in spec:
+            v.problem(spec, "presence", "mounts./.presence", _("'/' cannot be optional"))
+        else:
+            v.problem(raw_mounts, "/", "mounts./.presence", _("'/' cannot be optional"))
     return mounts
 
 
@@ -593,7 +650,7 @@ def _build_forbidden(v, data, mounts):
     raw = data.get("forbidden_mounts", [])
     if not isinstance(raw, list):
         v.problem(data, "forbidden_mounts", "forbidden_mounts",
-                  "expected a list of mount points, got %s" % _type(raw))
+                  _("expected a list of mount points, got %(value)s") % {"value": _type(raw)})
         return ()
     out = []
     for i, point in enumerate(raw):
@@ -602,11 +659,13 @@ def _build_forbidden(v, data, mounts):
         mark = raw.marks[i] if isinstance(raw, LList) else Mark(v.origin)
         if norm is None:
             v.problems.append(Problem(mark.file, mark.line, mark.column, key,
-                                      "expected an absolute mount point, got %r" % (point,)))
+                                      _("expected an absolute mount point, got %(value)r")
+                                      % {"value": point}))
         elif norm in mounts:
             v.problems.append(Problem(mark.file, mark.line, mark.column, key,
-                                      "%s is both forbidden and listed under mounts "
-                                      "(%s)" % (norm, mounts[norm].where)))
+                                      _("%(point)s is both forbidden and listed under "
+                                        "mounts (%(where)s)") % {
+                                          "point": norm, "where": mounts[norm].where}))
         else:
             out.append(norm)
     return tuple(out)

@@ -8,6 +8,8 @@ Unlike ``Size``, a bare number is refused: a profile must say what it means.
 import re
 from decimal import Decimal, InvalidOperation
 
+from org_ovirt_node.i18n import _
+
 KiB = 1024
 MiB = 1024 ** 2
 GiB = 1024 ** 3
@@ -36,20 +38,22 @@ def parse_size(text):
     Raises :class:`SizeError` for a missing or unknown unit, a negative or malformed number.
     """
     if not isinstance(text, str):
-        raise SizeError("expected a size with a unit, e.g. '6 GiB'")
+        raise SizeError(_("expected a size with a unit, e.g. '6 GiB'"))
     match = _SIZE_RE.match(text)
     if not match:
         if re.match(r"^\s*-?[0-9.]+\s*$", text):
-            raise SizeError("a size needs a unit (%s)" % UNIT_NAMES)
-        raise SizeError("expected '<number> <unit>' with a unit of %s" % UNIT_NAMES)
+            raise SizeError(_("a size needs a unit (%(units)s)") % {"units": UNIT_NAMES})
+        raise SizeError(_("expected '<number> <unit>' with a unit of %(units)s")
+                        % {"units": UNIT_NAMES})
     number, unit = match.groups()
     factor = _UNITS.get(unit.lower())  # case-insensitive, like libbytesize
     if factor is None:
-        raise SizeError("unknown unit %r (use one of %s)" % (unit, UNIT_NAMES))
+        raise SizeError(_("unknown unit %(unit)r (use one of %(units)s)")
+                        % {"unit": unit, "units": UNIT_NAMES})
     try:
         value = Decimal(number) * factor
     except InvalidOperation:
-        raise SizeError("malformed number %r" % number) from None
+        raise SizeError(_("malformed number %(number)r") % {"number": number}) from None
     return int(value)
 
 

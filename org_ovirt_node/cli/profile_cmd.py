@@ -2,7 +2,7 @@
 import json
 import sys
 
-from org_ovirt_node.cli import EXIT_OK, EXIT_USAGE, add_format_option
+from org_ovirt_node.cli import EXIT_OK, EXIT_USAGE, UsageError, add_format_option
 from org_ovirt_node.i18n import _
 from org_ovirt_node.units import format_size
 
@@ -33,14 +33,21 @@ def register(subparsers):
     p.set_defaults(func=cmd_export_anaconda)
 
 
-def _load(name):
-    """Load a profile; on failure print every problem and return None."""
+def _load(name, problems=None):
+    """Load a profile; on failure print every problem (``file:line:column: error: key:
+    message``, the compiler convention editors understand), collect them in *problems*
+    and return None."""
     from org_ovirt_node.profile import DEFAULT_PROFILE, ProfileError, load_profile
     try:
         return load_profile(name or DEFAULT_PROFILE)
     except ProfileError as exc:
         for problem in exc.problems:
-            sys.stderr.write("%s: error: %s\n" % (_location(problem), problem.message))
+            key = "%s: " % problem.key if problem.key else ""
+            sys.stderr.write("%s: error: %s%s\n" % (_location(problem), key, problem.message))
+            if problems is not None:
+                problems.append({"file": problem.file, "line": problem.line,
+                                 "column": problem.column, "key": problem.key,
+                                 "message": problem.message})
         return None
 
 
@@ -50,7 +57,7 @@ def _location(problem):
         text += ":%d" % problem.line
         if problem.column:
             text += ":%d" % problem.column
-    return "%s: %s" % (text, problem.key) if problem.key else text
+    return text
 
 
 def cmd_list(args):
@@ -114,9 +121,10 @@ def cmd_validate(args):
     status = EXIT_OK
     results = []
     for name in args.profile:
-        profile = _load(name)
+        problems = []
+        profile = _load(name, problems)
         ok = profile is not None
-        results.append({"file": name, "ok": ok})
+        results.append({"file": name, "ok": ok, "problems": problems})
         if not ok:
             status = EXIT_USAGE
         elif args.format == "text":
@@ -135,6 +143,10 @@ def cmd_export_anaconda(args):
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise UsageError(_("cannot write %(file)s: %(error)s") % {
+                "file": args.output, "error": exc.strerror or exc}) from None
     return EXIT_OK

@@ -1,0 +1,36 @@
+"""Shared fixtures: a directory for sparse disk images, the built-in profiles, and a
+factory for blivet trees on sparse disks (never a real block device)."""
+import pytest
+
+
+@pytest.fixture
+def disk_dir(tmp_path):
+    """A fresh directory for the sparse image files of one test."""
+    path = tmp_path / "disks"
+    path.mkdir()
+    return str(path)
+
+
+@pytest.fixture
+def blivet_disks(disk_dir):
+    """``blivet_disks([sizes]) -> (Blivet, [DiskFile])``: a tree of initialized sparse disks.
+
+    Each call gets its own sub-directory, so two trees in one test never share image files.
+    """
+    import os
+
+    from blivet_helpers import blivet_with_disks
+    counter = [0]
+
+    def make(sizes, label="gpt"):
+        counter[0] += 1
+        sub = os.path.join(disk_dir, "tree%d" % counter[0])
+        os.mkdir(sub)
+        return blivet_with_disks(sub, sizes, label=label)
+    return make
+
+
+@pytest.fixture(scope="session")
+def ovirt_profile():
+    from org_ovirt_node.profile import load_profile
+    return load_profile("ovirt-node")

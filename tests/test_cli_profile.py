@@ -1,0 +1,172 @@
+"""``ovirt-node-layout profile list|show|validate|export-anaconda``: output, JSON, exit
+codes (0 ok, 2 bad input) and errors on stderr with file:line."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from org_ovirt_node.cli import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_module(*args):
+    """``python -m org_ovirt_node ARGS`` in a subprocess: (exit code, stdout, stderr)."""
+    proc = subprocess.run([sys.executable, "-m", "org_ovirt_node"] + list(args), cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def run(capsys, *args):
+    try:
+        status = main(list(args))
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def bad_profile(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\nextends: ovirt-node\nmounts:\n  /var:\n    min: 6\n"
+                    "    colour: red\n")
+    return str(path)
+
+
+@pytest.fixture
+def site_profile(tmp_path):
+    path = tmp_path / "site.yaml"
+    path.write_text("name: site\nextends: ovirt-node\nmounts:\n  /var/lib/libvirt:\n"
+                    "    min: 20 GiB\n")
+    return str(path)
+
+
+def test_list_as_module():
+    status, out, err = run_module("profile", "list")
+    assert (status, err) == (0, "")
+    assert out.split() == ["ovirt-node", "ovirt-node-minimal"]
+
+
+def test_show_default_as_module():
+    status, out, err = run_module("profile", "show")
+    assert (status, err) == (0, "")
+    assert out.startswith("ovirt-node (")
+    lines = out.splitlines()
+    var = [line.split() for line in lines if line.strip().startswith("/var ")][0]
+    assert var[:5] == ["/var", "required", "thin", "5", "GiB"]
+    assert any(line.split()[:1] == ["/usr"] and "must not be a separate mount" in line
+               for line in lines)
+    assert "VG onn: keep 20 % free (min 1 GiB, max 100 GiB)" in out
+    assert "disks: at least 64 GiB in total" in out
+
+
+def test_show_json_parses(capsys):
+    status, out, err = run(capsys, "profile", "show", "ovirt-node-minimal", "--format", "json")
+    assert (status, err) == (0, "")
+    data = json.loads(out)
+    assert data["name"] == "ovirt-node-minimal"
+    assert data["mounts"]["/var"]["min"] == "8 GiB"
+    assert data["volume_group"]["name"] == "onn"     # merged from ovirt-node
+    assert "extends" not in data
+
+
+def test_show_site_file(capsys, site_profile):
+    status, out, _ = run(capsys, "profile", "show", site_profile)
+    assert status == 0
+    assert "site (%s)" % site_profile in out
+    assert "/var/lib/libvirt" in out and "20 GiB" in out
+
+
+def test_show_unknown_profile(capsys):
+    status, out, err = run(capsys, "profile", "show", "no-such-profile")
+    assert (status, out) == (2, "")
+    assert "no-such-profile: error: no such profile" in err
+
+
+def test_show_bad_profile_reports_every_problem(capsys, bad_profile):
+    status, out, err = run(capsys, "profile", "show", bad_profile)
+    assert (status, out) == (2, "")
+    assert err.splitlines() == [
+        "%s:5:5: error: mounts./var.min: expected a size with a unit, e.g. '6 GiB', got 6"
+        % bad_profile,
+        "%s:6:5: error: mounts./var.colour: unknown key (expected one of: presence, kind, "
+        "min, default, grow, filesystems, options)" % bad_profile]
+
+
+def test_validate_as_module(bad_profile, site_profile):
+    status, out, err = run_module("profile", "validate", site_profile)
+    assert (status, err) == (0, "")
+    assert out.strip() == "%s: ok (profile site)" % site_profile
+    status, out, err = run_module("profile", "validate", site_profile, bad_profile)
+    assert status == 2
+    assert "%s: ok" % site_profile in out and bad_profile not in out
+    assert err.startswith("%s:5:5: error: mounts./var.min:" % bad_profile)
+
+
+def test_validate_json(capsys, bad_profile, site_profile):
+    status, out, err = run(capsys, "profile", "validate", "--format", "json", site_profile,
+                           bad_profile)
+    assert status == 2
+    data = json.loads(out)
+    assert [(r["file"], r["ok"]) for r in data] == [(site_profile, True), (bad_profile, False)]
+    assert data[0]["problems"] == []
+    assert [(p["line"], p["column"], p["key"]) for p in data[1]["problems"]] == \
+        [(5, 5, "mounts./var.min"), (6, 5, "mounts./var.colour")]
+    assert "%s:5:5" % bad_profile in err
+
+
+def test_validate_yaml_syntax_error(capsys, tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nmounts: {/: {min: 6 GiB}\n")
+    status, _, err = run(capsys, "profile", "validate", str(path))
+    assert status == 2
+    assert err.startswith("%s:3:1: error: not valid YAML" % path)
+
+
+def test_validate_builtin_profiles(capsys):
+    status, out, err = run(capsys, "profile", "validate", "ovirt-node", "ovirt-node-minimal")
+    assert (status, err) == (0, "")
+    assert len(out.splitlines()) == 2
+
+
+@pytest.mark.parametrize("argv", [["profile"], ["profile", "bogus"], ["profile", "validate"],
+                                  ["profile", "show", "--format", "yaml"], ["nosuchcommand"]])
+def test_usage_errors_exit_2(capsys, argv):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert "error:" in err
+
+
+def test_export_anaconda(capsys, tmp_path, site_profile):
+    pytest.importorskip("org_ovirt_node.anaconda_conf")
+    status, out, err = run_module("profile", "export-anaconda")
+    assert (status, err) == (0, "")
+    assert "[Storage]" in out and "LVM_THINP" in out
+    target = tmp_path / "90-org_ovirt_node.conf"
+    status, out, err = run(capsys, "profile", "export-anaconda", "--profile", site_profile,
+                           "-o", str(target))
+    assert (status, out, err) == (0, "", "")
+    assert "/var/lib/libvirt" in target.read_text()
+
+
+def test_export_anaconda_errors(capsys, tmp_path, bad_profile):
+    pytest.importorskip("org_ovirt_node.anaconda_conf")
+    status, out, err = run(capsys, "profile", "export-anaconda", "--profile", bad_profile)
+    assert (status, out) == (2, "") and "%s:5:5: error:" % bad_profile in err
+    status, out, err = run(capsys, "profile", "export-anaconda", "-o",
+                           str(tmp_path / "no" / "such" / "dir.conf"))
+    assert (status, out) == (2, "")
+    assert "cannot write" in err and "Traceback" not in err
+
+
+def test_cli_does_not_import_blivet_for_profiles():
+    code = ("import sys; from org_ovirt_node.cli import main; "
+            "rc = main(['profile', 'show', '--format', 'json']); "
+            "sys.stdout.flush(); print('BLIVET' if 'blivet' in sys.modules else 'NOBLIVET')")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("NOBLIVET")

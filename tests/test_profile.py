@@ -1,0 +1,381 @@
+"""The declarative profile: built-ins, extends, and a precise ProfileError for bad input."""
+import dataclasses
+import os
+import textwrap
+
+import pytest
+
+from org_ovirt_node import profile as P
+from org_ovirt_node.profile import ProfileError, load_profile, load_profile_text
+from org_ovirt_node.units import GiB
+
+# The reference table (shared/reference/ovirt-node-layout.md): mount -> (kind, min, default).
+REFERENCE_MOUNTS = {
+    "/": ("thin", 6 * GiB, 6 * GiB),
+    "/boot": ("partition", 1 * GiB, 1 * GiB),
+    "/var": ("thin", 5 * GiB, 5 * GiB),
+    "/var/tmp": ("thin", 10 * GiB, 10 * GiB),
+    "/var/crash": ("thin", 10 * GiB, 10 * GiB),
+    "/var/log": ("thin", 8 * GiB, 8 * GiB),
+    "/var/log/audit": ("thin", 2 * GiB, 2 * GiB),
+    "/home": ("thin", 1 * GiB, 1 * GiB),
+    "/tmp": ("thin", 1 * GiB, 1 * GiB),
+}
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+def problems_of(excinfo):
+    return [(p.line, p.column, p.key) for p in excinfo.value.problems]
+
+
+def only_problem(excinfo):
+    assert len(excinfo.value.problems) == 1, excinfo.value
+    return excinfo.value.problems[0]
+
+
+# --- built-ins ------------------------------------------------------------------------------
+def test_builtin_profiles_are_listed():
+    assert P.builtin_profiles() == ["ovirt-node", "ovirt-node-minimal"]
+
+
+def test_default_profile_matches_reference_table():
+    prof = load_profile()
+    assert prof.name == "ovirt-node"
+    assert set(prof.mounts) == set(REFERENCE_MOUNTS)
+    for point, (kind, minimum, default) in REFERENCE_MOUNTS.items():
+        rule = prof.mounts[point]
+        assert (rule.kind, rule.min_size, rule.default_size) == (kind, minimum, default), point
+        assert rule.required, point
+    assert prof.mounts["/"].grow and not prof.mounts["/var"].grow
+    assert prof.root_kind == P.KIND_THIN
+    assert prof.forbidden_mounts == ("/usr",)
+    assert prof.min_disk_total == 64 * GiB
+    assert (prof.vg_name, prof.reserve_percent, prof.reserve_min, prof.reserve_max) == \
+        ("onn", 20, 1 * GiB, 100 * GiB)
+    assert prof.pool_name == "pool00" and prof.overcommit is False
+    assert prof.min_metadata == 1 * GiB and prof.all_thin_in_root_pool
+    assert (prof.max_data_percent, prof.max_metadata_percent) == (80, 80)
+    assert prof.filesystems == ("ext4", "xfs") and prof.default_filesystem == "xfs"
+    assert prof.mounts["/var"].options == ("discard",)
+    assert prof.mounts["/boot"].options == ()
+    assert prof.mounts["/var"].filesystems == ("ext4", "xfs")
+    assert (prof.swap_policy, prof.swap_kind, prof.swap_min) == ("recommended", "lv", GiB)
+    assert prof.severity("mount-options") == "warning"
+    assert prof.severity("root-kind") == "error"
+    assert prof.severity("swap") == "warning"      # from swap.policy: recommended
+    assert prof.mounts["/var"].where.endswith("ovirt-node.yaml:%d" % _line_of(prof, "  /var:"))
+
+
+def _line_of(prof, prefix):
+    with open(prof.source) as handle:
+        for number, line in enumerate(handle, 1):
+            if line.startswith(prefix):
+                return number
+    raise AssertionError(prefix)
+
+
+def test_reserve_is_clamped():
+    prof = load_profile("ovirt-node")
+    assert prof.reserve_for(100 * GiB) == 20 * GiB
+    assert prof.reserve_for(2 * GiB) == 1 * GiB          # reserve_min
+    assert prof.reserve_for(2048 * GiB) == 100 * GiB     # reserve_max
+
+
+def test_minimal_profile():
+    prof = load_profile("ovirt-node-minimal")
+    assert prof.name == "ovirt-node-minimal"
+    required = {p for p, r in prof.mounts.items() if r.required}
+    assert required == {"/", "/boot", "/var"}
+    assert prof.mounts["/"].min_size == 6 * GiB
+    assert (prof.mounts["/var"].min_size, prof.mounts["/var"].default_size) == (8 * GiB, 8 * GiB)
+    assert prof.mounts["/boot"].kind == "partition"
+    assert prof.swap_kind == "lv"
+    assert prof.severity("optional-mount") == "off"    # YAML `off` (false) means off
+    assert prof.pool_name == "pool00"                  # inherited
+
+
+def test_profile_is_immutable():
+    prof = load_profile()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        prof.name = "x"
+    with pytest.raises(TypeError):
+        prof.mounts["/x"] = None
+
+
+def test_unknown_profile_name():
+    with pytest.raises(ProfileError, match="no such profile.*ovirt-node"):
+        load_profile("no-such-profile")
+
+
+# --- extends --------------------------------------------------------------------------------
+def test_site_profile_extends_builtin(tmp_path):
+    path = write(tmp_path, "site.yaml", """\
+        name: site
+        extends: ovirt-node
+        mounts:
+          /var: {min: 6 GiB, default: 6 GiB}
+          /var/lib/libvirt:
+            kind: thin
+            min: 20 GiB
+        """)
+    prof = load_profile(path)
+    base = load_profile("ovirt-node")
+    assert prof.name == "site"
+    assert prof.mounts["/var"].min_size == 6 * GiB
+    assert prof.mounts["/var"].kind == "thin"            # untouched keys are inherited
+    assert prof.mounts["/var"].options == ("discard",)
+    assert prof.mounts["/var/lib/libvirt"].min_size == 20 * GiB
+    assert prof.mounts["/var/lib/libvirt"].default_size == 20 * GiB  # default = min
+    assert prof.mounts["/var/lib/libvirt"].where == "%s:5" % path
+    assert prof.mounts["/var/log"] == base.mounts["/var/log"]
+    assert list(prof.mounts)[:len(base.mounts)] == list(base.mounts)
+    assert prof.vg_name == "onn" and prof.forbidden_mounts == ("/usr",)
+
+
+def test_extends_relative_path_and_chain(tmp_path):
+    write(tmp_path, "site.yaml", "extends: ovirt-node\nmounts:\n  /home: {min: 2 GiB, "
+                                 "default: 2 GiB}\n")
+    path = write(tmp_path, "host.yaml", "extends: site.yaml\nvolume_group:\n  name: hostvg\n")
+    prof = load_profile(path)
+    assert prof.vg_name == "hostvg"
+    assert prof.mounts["/home"].min_size == 2 * GiB
+    assert prof.mounts["/var"].min_size == 5 * GiB
+
+
+def test_override_problem_points_at_site_file(tmp_path):
+    # Raising a minimum above the inherited default is a contradiction in the site file.
+    path = write(tmp_path, "site.yaml", "extends: ovirt-node\nmounts:\n  /var:\n    min: 7 GiB\n")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    prob = only_problem(exc)
+    assert (prob.file, prob.line, prob.column, prob.key) == (path, 4, 5, "mounts./var.min")
+    assert "7 GiB" in prob.message and "5 GiB" in prob.message
+
+
+def test_circular_extends(tmp_path):
+    a = write(tmp_path, "a.yaml", "extends: b.yaml\nmounts:\n  /: {}\n")
+    b = write(tmp_path, "b.yaml", "name: b\nextends: a.yaml\n")
+    with pytest.raises(ProfileError, match="circular extends") as exc:
+        load_profile(a)
+    prob = only_problem(exc)
+    assert (prob.file, prob.line, prob.column, prob.key) == (b, 2, 1, "extends")
+    assert str(prob).startswith("%s:2:1: extends: circular extends" % b)
+
+
+def test_self_extends(tmp_path):
+    a = write(tmp_path, "a.yaml", "\nextends: a.yaml\nmounts:\n  /: {}\n")
+    with pytest.raises(ProfileError, match="circular") as exc:
+        load_profile(a)
+    assert problems_of(exc) == [(2, 1, "extends")]
+
+
+def test_missing_extends_target(tmp_path):
+    path = write(tmp_path, "site.yaml", "name: x\nextends: nowhere.yaml\n")
+    with pytest.raises(ProfileError, match="no such profile 'nowhere.yaml'") as exc:
+        load_profile(path)
+    prob = only_problem(exc)
+    assert (prob.file, prob.line, prob.column) == (path, 2, 1)
+
+
+def test_extends_must_be_a_name(tmp_path):
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: x\nextends: [a]\n", "site.yaml")
+    assert problems_of(exc) == [(2, 1, "extends")]
+
+
+# --- one ProfileError per kind of mistake, with its exact place ------------------------------
+BAD = [
+    # (id, text, [(line, column, key)], message fragment)
+    ("unknown top key", "mounts:\n  /: {min: 6 GiB}\nbogus: 1\n",
+     [(3, 1, "bogus")], "unknown key"),
+    ("unknown mount key", "mounts:\n  /:\n    min: 6 GiB\n    size: 5 GiB\n",
+     [(4, 5, "mounts./.size")], "unknown key (expected one of: presence, kind"),
+    ("unknown section key", "volume_group:\n  reserve: 20\nmounts:\n  /: {}\n",
+     [(2, 3, "volume_group.reserve")], "unknown key"),
+    ("boolean", "mounts:\n  /:\n    grow: yes please\n",
+     [(3, 5, "mounts./.grow")], "expected true or false"),
+    ("section type", "volume_group: 5\nmounts:\n  /: {}\n",
+     [(1, 1, "volume_group")], "expected a mapping"),
+    ("number type", "volume_group:\n  reserve_percent: lots\nmounts:\n  /: {}\n",
+     [(2, 3, "volume_group.reserve_percent")], "expected a number from 0 to 100"),
+    ("number range", "volume_group:\n  reserve_percent: 120\nmounts:\n  /: {}\n",
+     [(2, 3, "volume_group.reserve_percent")], "got 120"),
+    ("mount spec type", "mounts:\n  /: {}\n  /var: 5 GiB\n",
+     [(3, 3, "mounts./var")], "expected a mapping"),
+    ("mounts type", "name: x\nmounts: [/]\n", [(2, 1, "mounts")], "mapping of mount points"),
+    ("no mounts", "name: x\n", [(1, 1, "mounts")], "mapping of mount points"),
+    ("no root", "mounts:\n  /var: {}\n", [(1, 1, "mounts")], "must describe '/'"),
+    ("name type", "name: [a]\nmounts:\n  /: {}\n", [(1, 1, "name")], "non-empty string"),
+    ("forbidden type", "mounts:\n  /: {}\nforbidden_mounts: /usr\n",
+     [(3, 1, "forbidden_mounts")], "expected a list"),
+    ("bare number size", "mounts:\n  /:\n    min: 6\n",
+     [(3, 5, "mounts./.min")], "with a unit"),
+    ("bare number string", "mounts:\n  /:\n    min: '6'\n",
+     [(3, 5, "mounts./.min")], "needs a unit"),
+    ("unknown unit", "disk:\n  min_total: 64 GiBs\nmounts:\n  /: {}\n",
+     [(2, 3, "disk.min_total")], "unknown unit 'GiBs'"),
+    ("negative size", "mounts:\n  /:\n    min: 1 GiB\n    default: -6 GiB\n",
+     [(4, 5, "mounts./.default")], "-6 GiB"),
+    ("duplicate yaml key", "mounts:\n  /: {}\n  /var: {}\n  /var: {}\n",
+     [(4, 3, "mounts./var")], "duplicate key (first at line 3)"),
+    ("duplicate normalized mount", "mounts:\n  /: {}\n  /var: {}\n  /var/: {}\n",
+     [(4, 3, "mounts./var/")], "duplicate mount point /var"),
+    ("duplicate normalized mount 2", "mounts:\n  /: {}\n  //var//log/: {}\n  /var/log: {}\n",
+     [(4, 3, "mounts./var/log")], "duplicate mount point /var/log"),
+    ("min above default", "mounts:\n  /:\n    min: 7 GiB\n    default: 6 GiB\n",
+     [(3, 5, "mounts./.min")], "the minimum (7 GiB) is above the default size (6 GiB)"),
+    ("required and forbidden", "mounts:\n  /: {}\n  /usr: {}\nforbidden_mounts:\n  - /usr\n",
+     [(5, 5, "forbidden_mounts[0]")], "both forbidden and listed under mounts (site.yaml:3)"),
+    ("forbidden normalized", "mounts:\n  /: {}\n  /usr: {}\nforbidden_mounts: [/tmp, /usr/]\n",
+     [(4, 26, "forbidden_mounts[1]")], "/usr is both forbidden"),
+    ("forbidden relative", "mounts:\n  /: {}\nforbidden_mounts:\n  - usr\n",
+     [(4, 5, "forbidden_mounts[0]")], "absolute mount point"),
+    ("unknown kind", "mounts:\n  /:\n    kind: raid\n",
+     [(3, 5, "mounts./.kind")], "expected one of thin, lv, partition, any, got 'raid'"),
+    ("unknown swap kind", "swap:\n  kind: zram\nmounts:\n  /: {}\n",
+     [(2, 3, "swap.kind")], "got 'zram'"),
+    ("unknown filesystem flow", "mounts:\n  /:\n    filesystems: [ext4, zfs]\n",
+     [(3, 25, "mounts./.filesystems[1]")], "got 'zfs'"),
+    ("unknown filesystem block", "filesystems:\n  allowed:\n    - xfs\n    - ntfs\nmounts:\n"
+     "  /: {}\n", [(4, 7, "filesystems.allowed[1]")], "got 'ntfs'"),
+    ("default fs not allowed", "filesystems:\n  allowed: [ext4]\n  default: xfs\nmounts:\n"
+     "  /: {}\n", [(3, 3, "filesystems.default")], "not in filesystems.allowed"),
+    ("unknown rule slug", "mounts:\n  /: {}\nrules:\n  no-such-rule: error\n",
+     [(4, 3, "rules.no-such-rule")], "unknown key (expected one of: root-kind"),
+    ("bad severity", "mounts:\n  /: {}\nrules:\n  swap: fatal\n",
+     [(4, 3, "rules.swap")], "expected one of error, warning, info, off, got 'fatal'"),
+    ("bad swap policy", "swap:\n  policy: maybe\nmounts:\n  /: {}\n",
+     [(2, 3, "swap.policy")], "required, recommended, none"),
+    ("reserve min above max", "volume_group:\n  reserve_min: 2 GiB\n  reserve_max: 1 GiB\n"
+     "mounts:\n  /: {}\n", [(2, 3, "volume_group.reserve_min")], "above reserve_max"),
+    ("invalid yaml", "name: x\nmounts:\n  /: {min: 6 GiB\n", [(4, 1, "")], "not valid YAML"),
+    ("invalid yaml 2", "name: x\nmounts:\n  /: [\n  x: : y\n", [(4, 6, "")], "not valid YAML"),
+    ("tab indentation", "mounts:\n\t/: {}\n", [(2, 1, "")], "not valid YAML"),
+    ("empty", "", [(1, 1, "")], "the profile is empty"),
+    ("comment only", "# nothing\n", [(1, 1, "")], "the profile is empty"),
+    ("not a mapping", "- a\n- b\n", [(1, 1, "")], "expected a mapping of profile keys"),
+    ("non-scalar key", "mounts:\n  /: {}\n? [a, b]\n: c\n", [(3, 3, "")], "plain strings"),
+    ("relative mount point", "mounts:\n  /: {}\n  var: {}\n",
+     [(3, 3, "mounts.var")], "absolute path"),
+    ("root optional", "mounts:\n  /:\n    min: 6 GiB\n    presence: optional\n",
+     [(4, 5, "mounts./.presence")], "'/' cannot be optional"),
+    ("bad presence", "mounts:\n  /: {}\n  /var:\n    presence: maybe\n",
+     [(4, 5, "mounts./var.presence")], "expected one of required, optional"),
+    ("python object tag", "mounts:\n  /: !!python/object/apply:os.system ['true']\n",
+     [(2, 6, "mounts./")], "unsupported YAML tag"),
+    ("python name tag", "name: !!python/name:os.system\nmounts:\n  /: {}\n",
+     [(1, 7, "name")], "could not determine a constructor"),
+    ("python map tag", "mounts: !!python/object:os.PathLike {}\n",
+     [(1, 9, "mounts")], "unsupported YAML tag"),
+]
+
+
+@pytest.mark.parametrize("text, where, fragment", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_profile_names_file_line_column(text, where, fragment):
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(text, "site.yaml")
+    assert problems_of(exc) == where
+    prob = exc.value.problems[0]
+    assert prob.file == "site.yaml"
+    assert fragment in prob.message
+    line, column, key = where[0]
+    assert str(exc.value).startswith("site.yaml:%d:%d: %s: " % (line, column, key or "(top)"))
+
+
+def test_every_problem_is_reported_at_once():
+    text = "bogus: 1\nmounts:\n  /:\n    min: 6\n    kind: raid\n"
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(text, "site.yaml")
+    assert problems_of(exc) == [(1, 1, "bogus"), (4, 5, "mounts./.min"), (5, 5, "mounts./.kind")]
+    assert len(str(exc.value).splitlines()) == 3
+
+
+def test_bad_file_names_its_path(tmp_path):
+    path = write(tmp_path, "bad.yaml", "name: x\nmounts:\n  /:\n    min: 6\n")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    assert str(exc.value).startswith("%s:4:5: mounts./.min:" % path)
+
+
+def test_python_tags_are_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    text = "mounts:\n  /: !!python/object/apply:os.system ['touch %s']\n" % marker
+    with pytest.raises(ProfileError):
+        load_profile_text(text, "site.yaml")
+    text = "name: !!python/object/apply:os.system ['touch %s']\nmounts:\n  /: {}\n" % marker
+    with pytest.raises(ProfileError):
+        load_profile_text(text, "site.yaml")
+    assert not marker.exists()
+
+
+def test_loader_is_safe_only():
+    source = open(P.__file__).read()
+    assert "SafeLoader" in source
+    for unsafe in ("yaml.load(", "FullLoader", "UnsafeLoader", "yaml.Loader", "unsafe_load"):
+        assert unsafe not in source, unsafe
+
+
+def test_unreadable_file(tmp_path):
+    path = str(tmp_path / "missing.yaml")
+    with pytest.raises(ProfileError, match="no such profile"):
+        load_profile(path)
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ProfileError, match="cannot read"):
+        load_profile(str(path))
+
+
+def test_rules_accept_codes_and_off():
+    prof = load_profile_text("extends: ovirt-node\nrules:\n  ONN011: error\n  swap: off\n"
+                             "  pool-metadata: 'off'\n", "site.yaml")
+    assert prof.severity("mount-options") == "error"
+    assert prof.severity("swap") == "off"
+    assert prof.severity("pool-metadata") == "off"
+
+
+def test_swap_policy_sets_swap_severity():
+    for policy, severity in (("required", "error"), ("recommended", "warning"), ("none", "off")):
+        prof = load_profile_text("extends: ovirt-node\nswap:\n  policy: %s\n" % policy, "s.yaml")
+        assert prof.severity("swap") == severity
+
+
+# --- derive ---------------------------------------------------------------------------------
+def test_derive_merges_and_revalidates():
+    base = load_profile()
+    derived = base.derive({"mounts": {"/var": {"min": "6 GiB", "default": "6 GiB"}},
+                           "thin_pool": {"overcommit": True}}, "--set")
+    assert derived.mounts["/var"].min_size == 6 * GiB
+    assert derived.overcommit is True
+    assert derived.mounts["/var/log"] == base.mounts["/var/log"]
+    assert base.mounts["/var"].min_size == 5 * GiB        # the base is untouched
+    assert base.overcommit is False
+
+
+def test_derive_reports_bad_overrides():
+    base = load_profile()
+    with pytest.raises(ProfileError) as exc:
+        base.derive({"mounts": {"/var": {"min": "6", "colour": "red"}}}, "--set")
+    found = sorted((p.file, p.key) for p in exc.value.problems)
+    assert found == [("--set", "mounts./var.colour"), ("--set", "mounts./var.min")]
+
+
+def test_derive_accepts_located_data(tmp_path):
+    path = write(tmp_path, "over.yaml", "mounts:\n  /tmp:\n    min: 3\n")
+    over = P.parse_yaml(open(path).read(), path)
+    with pytest.raises(ProfileError) as exc:
+        load_profile().derive(over, path)
+    assert problems_of(exc) == [(3, 5, "mounts./tmp.min")]
+
+
+def test_to_dict_round_trips(tmp_path):
+    import yaml
+    prof = load_profile("ovirt-node-minimal")
+    again = load_profile_text(yaml.safe_dump(prof.to_dict()), "dump.yaml")
+    assert again.mounts == {k: v.__class__(**{**v.__dict__, "where": again.mounts[k].where})
+                            for k, v in prof.mounts.items()}
+    assert os.path.basename(prof.source) == "ovirt-node-minimal.yaml"

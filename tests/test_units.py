@@ -1,0 +1,73 @@
+"""units.parse_size must mean exactly what blivet's Size means, but insist on a unit."""
+import pytest
+from blivet.size import Size
+
+from org_ovirt_node.units import GiB, MiB, SizeError, TiB, format_size, parse_size
+
+IEC = ["1 B", "512 B", "1 KiB", "4 KiB", "1 MiB", "1100 MiB", "1100MiB", "6 GiB", "1.5 GiB",
+       "0.5 MiB", "2 TiB", "1 PiB", "1 EiB", "7 mib", "6 gib", "  6 GiB  "]
+SI = ["1 kB", "1 KB", "1 MB", "7 mb", "6 GB", "6GB", "2 TB", "1 PB", "1 EB", "1.5 GB"]
+BARE = ["1 K", "1k", "1 M", "6 G", "6 g", "3 t", "1 P", "1 E", "10 b"]
+
+
+@pytest.mark.parametrize("text", IEC + SI + BARE)
+def test_parse_size_matches_blivet(text):
+    assert parse_size(text) == int(Size(text))
+
+
+def test_iec_and_si_keep_their_meaning():
+    assert parse_size("1 GiB") == 1024 ** 3 == GiB
+    assert parse_size("1 GB") == 1000 ** 3
+    assert parse_size("1 G") == GiB          # the bare letter is binary, as in blivet
+    assert parse_size("1 TiB") == TiB
+    assert parse_size("1 MiB") == MiB
+    assert parse_size("1 TB") != parse_size("1 TiB")
+
+
+@pytest.mark.parametrize("text", ["6", "6.5", " 42 ", "-6", "0"])
+def test_bare_numbers_are_refused(text):
+    with pytest.raises(SizeError, match="needs a unit"):
+        parse_size(text)
+
+
+@pytest.mark.parametrize("text", ["6 GiBs", "6 XB", "6 Gi", "6 gigabytes", "6 iB", "6 bytes"])
+def test_unknown_units_are_refused(text):
+    with pytest.raises(SizeError, match="unknown unit"):
+        parse_size(text)
+
+
+@pytest.mark.parametrize("text", ["-1 GiB", "- 1 GiB", "-0.5 MiB"])
+def test_negative_sizes_are_refused(text):
+    with pytest.raises(SizeError):
+        parse_size(text)
+
+
+@pytest.mark.parametrize("value", ["", "GiB", "1..5 GiB", "1 GiB 2", "1,5 GiB", "1e3 MiB",
+                                   "0x10 MiB", None, 6, 6.0, True, ["6 GiB"]])
+def test_malformed_values_are_refused(value):
+    with pytest.raises(SizeError):
+        parse_size(value)
+
+
+def test_size_error_is_a_value_error():
+    assert issubclass(SizeError, ValueError)
+
+
+@pytest.mark.parametrize("value, text", [
+    (0, "0 B"), (1, "1 B"), (1023, "1023 B"), (1024, "1 KiB"), (1536, "1.5 KiB"),
+    (MiB, "1 MiB"), (1100 * MiB, "1.07 GiB"), (6 * GiB, "6 GiB"), (GiB + GiB // 4, "1.25 GiB"),
+    (2 * TiB, "2 TiB"), (1024 * TiB, "1 PiB"), (-2 * GiB, "-2 GiB"), (None, "?"),
+    (10 ** 9, "953.67 MiB"),
+])
+def test_format_size(value, text):
+    assert format_size(value) == text
+
+
+def test_format_size_precision():
+    assert format_size(GiB + GiB // 3, precision=1) == "1.3 GiB"
+    assert format_size(GiB + GiB // 3, precision=0) == "1 GiB"
+
+
+@pytest.mark.parametrize("value", [1, 1024, 6 * GiB, 1536 * MiB, 2 * TiB])
+def test_format_size_round_trips_exact_values(value):
+    assert parse_size(format_size(value)) == value
