@@ -1,0 +1,138 @@
+"""Live-host health: what only a running (or installed) oVirt Node shows.
+
+The layout checker judges the shape of a layout; these rules judge how full its thin pool
+is, from the ``data_percent``/``metadata_percent`` lvs reports and the data ``/`` holds:
+
+- ONN201 pool-data-usage: pool data use below the profile's ``max_data_percent``
+  (``nodectl check`` fails at imgbased's 80 %);
+- ONN202 pool-metadata-usage: the same for metadata and ``max_metadata_percent``;
+- ONN203 update-room: the pool can take one more image (about the data ``/`` uses now)
+  without crossing the data limit.
+
+Whether the metadata can still grow to ``min_metadata`` (VG free space) is the checker's
+ONN014, which a live layout feeds with real figures. :func:`verify` runs both.
+Layouts without live figures (plans, kickstarts) make these rules say nothing.
+"""
+from collections import OrderedDict
+
+from org_ovirt_node import checker
+from org_ovirt_node import rules as catalog
+from org_ovirt_node.findings import Finding, Report
+from org_ovirt_node.i18n import _
+from org_ovirt_node.units import format_size as fs
+
+HEALTH_RULES = OrderedDict()
+
+
+def health_rule(slug):
+    assert slug in catalog.CATALOG, slug
+
+    def register(func):
+        HEALTH_RULES[slug] = func
+        return func
+    return register
+
+
+def _pct(value):
+    return "%.1f" % value
+
+
+def _vg_room(ctx):
+    vg = ctx.root_vg
+    return vg.free if vg is not None else None
+
+
+def _grow_hint(ctx, pool, need):
+    """How to add *need* bytes to *pool*: from VG free space if there is enough."""
+    free = _vg_room(ctx)
+    vg = ctx.root_vg.name if ctx.root_vg is not None else ctx.profile.vg_name
+    lv = pool.name
+    if free is not None and free >= need:
+        return _("Extend the pool from the free space of %(vg)s: lvextend -L +%(need)s "
+                 "%(lv)s (or remove unused image layers with imgbase).") % {
+                     "vg": vg, "need": fs(need), "lv": "/dev/mapper/" + lv}
+    return _("Add a disk to %(vg)s (vgextend) and extend the pool by %(need)s, or remove "
+             "unused image layers with imgbase.") % {"vg": vg, "need": fs(need)}
+
+
+@health_rule("pool-data-usage")
+def pool_data_usage(ctx):
+    pool, limit = ctx.root_pool, ctx.profile.max_data_percent
+    if pool is None or pool.data_percent is None or limit is None \
+            or pool.data_percent < limit:
+        return
+    need = 0
+    if pool.size:
+        used = pool.size * pool.data_percent / 100.0
+        need = max(0, int(used * 100.0 / limit) - pool.size) + 1
+    yield (None, pool,
+           _("Thin pool %(pool)s data is %(pct)s %% full, at or above the health limit of "
+             "%(limit)s %%: nodectl check fails and updates may not fit.") % {
+               "pool": pool.name, "pct": _pct(pool.data_percent), "limit": "%g" % limit},
+           _grow_hint(ctx, pool, need))
+
+
+@health_rule("pool-metadata-usage")
+def pool_metadata_usage(ctx):
+    pool, limit = ctx.root_pool, ctx.profile.max_metadata_percent
+    if pool is None or pool.metadata_percent is None or limit is None \
+            or pool.metadata_percent < limit:
+        return
+    target = ctx.profile.min_metadata or 0
+    current = pool.metadata_size or 0
+    need = max(target - current, current)  # at least double it
+    yield (None, pool,
+           _("Thin pool %(pool)s metadata is %(pct)s %% full, at or above the health limit "
+             "of %(limit)s %%: a full metadata LV stops every thin LV.") % {
+               "pool": pool.name, "pct": _pct(pool.metadata_percent), "limit": "%g" % limit},
+           _("Grow the metadata: lvextend --poolmetadatasize +%(need)s %(lv)s.") % {
+               "need": fs(need), "lv": "/dev/mapper/" + pool.name})
+
+
+@health_rule("update-room")
+def update_room(ctx):
+    pool, root, limit = ctx.root_pool, ctx.root, ctx.profile.max_data_percent
+    if pool is None or root is None or root.used is None or pool.size is None \
+            or pool.data_percent is None:
+        return
+    limit = 100.0 if limit is None else limit
+    allowed = pool.size * limit / 100.0
+    used = pool.size * pool.data_percent / 100.0
+    room = allowed - used
+    if room >= root.used:
+        return
+    need = int((root.used - room) * 100.0 / limit) + 1
+    yield ("/", pool,
+           _("Thin pool %(pool)s has room for %(room)s below its %(limit)s %% limit, but an "
+             "update needs about %(need)s (the data / holds now) for the new image.") % {
+               "pool": pool.name, "room": fs(max(0, int(room))), "limit": "%g" % limit,
+               "need": fs(root.used)},
+           _grow_hint(ctx, pool, need))
+
+
+def health_findings(layout, profile, only=None):
+    """Findings of the live-host rules alone."""
+    ctx = checker.Context(layout, profile)
+    findings = []
+    for slug, func in HEALTH_RULES.items():
+        if only is not None and slug not in only:
+            continue
+        severity = profile.severity(slug)
+        if severity == catalog.OFF:
+            continue
+        info = catalog.CATALOG[slug]
+        for point, dev, message, hint in func(ctx):
+            findings.append(Finding(code=info.code, severity=severity, mountpoint=point,
+                                    message=message, hint=hint, rule=slug,
+                                    device=dev.name if dev is not None else None,
+                                    line=dev.source_line if dev is not None else None))
+    return findings
+
+
+def verify(layout, profile, only=None) -> Report:
+    """The layout rules plus the live-host rules, in one report (errors first)."""
+    base = checker.check(layout, profile, only=only)
+    findings = list(base.findings) + health_findings(layout, profile, only=only)
+    order = {catalog.ERROR: 0, catalog.WARNING: 1, catalog.INFO: 2}
+    findings.sort(key=lambda f: order[f.severity])
+    return Report(tuple(findings), origin=layout.origin)
