@@ -1,0 +1,141 @@
+"""``ovirt-node-layout plan``: sparse disks from sizes, image files read-only, exit codes."""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+from pykickstart.parser import KickstartParser
+from pykickstart.version import RHEL9, makeVersion
+
+from org_ovirt_node.cli import main
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLE = os.path.join(REPO, "data", "examples", "pxe-pre-autodisks.ks")
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """Temporary files of the command go here, so a test can see they are gone."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def run(capsys, *argv):
+    code = main(["plan", "--ram", "16GiB"] + list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def image(directory, name, size, parted=()):
+    path = os.path.join(str(directory), name)
+    with open(path, "wb") as handle:
+        handle.truncate(size)
+    if parted:
+        subprocess.run(["parted", "-s", path] + list(parted), check=True)
+    return path
+
+
+def digest(path):
+    with open(path, "rb") as handle:
+        head = handle.read(4 << 20)
+    return hashlib.sha256(head).hexdigest(), os.path.getsize(path)
+
+
+def test_default_is_one_64_gib_disk_and_cleans_up(capsys, private_tmp):
+    code, out, err = run(capsys)
+    assert code == 0, err
+    assert out.splitlines()[1].split()[:3] == ["sda", "64", "GiB"]
+    assert "Pool pool00" in out and "passes every check" in out
+    assert os.listdir(str(private_tmp)) == []  # the sparse image is gone
+
+
+def test_json(capsys, private_tmp):
+    code, out, _err = run(capsys, "--disk", "100GiB", "--disk", "50GiB", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["ok"] and data["disks"] == ["sda", "sdb"]
+    mounts = {d["mountpoint"] for d in data["layout"]["devices"] if d["mountpoint"]}
+    assert {"/", "/boot", "/var", "/var/tmp"} <= mounts
+    assert data["report"]["counts"]["error"] == 0
+    assert data["summary"]["pool_size"] > 60 * 1024 ** 3
+
+
+def test_kickstart_output_parses(capsys, private_tmp):
+    code, out, _err = run(capsys, "--disk", "128GiB", "--firmware", "uefi",
+                          "--format", "kickstart")
+    assert code == 0
+    handler = makeVersion(RHEL9)
+    KickstartParser(handler).readKickstartFromString(out)
+    assert {p.mountpoint for p in handler.partition.partitions} == {"/boot/efi", "/boot",
+                                                                   "pv.01"}
+    assert [p.disk for p in handler.partition.partitions] == ["sda"] * 3
+
+
+def test_too_small_exits_1_with_the_numbers(capsys, private_tmp):
+    code, out, err = run(capsys, "--disk", "60GiB")
+    assert code == 1 and out == ""
+    assert "60 GiB" in err and "64 GiB" in err and "sda" in err
+    code, out, err = run(capsys, "--disk", "60GiB", "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    assert (data["needed"], data["found"], data["disks"]) == (64 << 30, 60 << 30, ["sda"])
+
+
+@pytest.mark.parametrize("argv", [
+    ["--disk", "6XB"], ["--disk", "0GiB"], ["--clear", "all", "sda"], ["--clear", "sdz"],
+    ["--profile", "no-such-profile"], ["--swap", "lots"], ["--fstype", "btrfs"],
+    ["--disks", "auto", "--disk", "64GiB"], ["--passphrase-file", "/nonexistent/pw"],
+])
+def test_bad_arguments_exit_2(capsys, private_tmp, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.startswith("ovirt-node-layout: ")
+
+
+def test_argparse_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["plan", "--firmware", "coreboot"])
+    assert info.value.code == 2
+
+
+def test_image_files_are_read_only(capsys, tmp_path, private_tmp):
+    path = image(tmp_path, "host.img", 100 << 30,
+                 ["mklabel", "gpt", "mkpart", "data", "1MiB", "60GiB"])
+    before = digest(path)
+    code, _out, err = run(capsys, "--disk", path)
+    assert code == 1 and "host.img" in err  # 40 GiB free is not enough
+    code, out, err = run(capsys, "--disk", path, "--clear", "all", "--format", "kickstart")
+    assert code == 0, err
+    assert "clearpart --all --initlabel --drives=host.img" in out
+    assert digest(path) == before
+
+
+def test_parser_does_not_import_blivet():
+    code = ("import sys; from org_ovirt_node.cli import build_parser; build_parser(); "
+            "print('blivet' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_example_kickstart_with_a_generated_include(capsys, tmp_path, private_tmp):
+    with open(EXAMPLE, encoding="utf-8") as handle:
+        text = handle.read()
+    assert "%include /tmp/part-include" in text
+    pre = text.split("%pre", 1)[1].split("%end", 1)[0]
+    assert "plan --disks=auto" in pre and "--format kickstart > /tmp/part-include" in pre
+    # What %pre would write on a machine with two disks, then the whole file parsed.
+    code, out, _err = run(capsys, "--disk", "200GiB", "--disk", "80GiB",
+                          "--format", "kickstart")
+    assert code == 0
+    include = tmp_path / "part-include"
+    include.write_text(out)
+    handler = makeVersion(RHEL9)
+    KickstartParser(handler).readKickstartFromString(
+        text.replace("/tmp/part-include", str(include)))
+    assert handler.liveimg.url and len(handler.volgroup.vgList) == 1
+    assert {p.disk for p in handler.partition.partitions} == {"sda", "sdb"}
+    assert any(s.script.count("plan --disks=auto") for s in handler.scripts)

@@ -1,0 +1,119 @@
+"""Renderings of plans: kickstart that pykickstart (RHEL9) parses back to the same layout and
+the linter finds clean; the lsblk-like text view with its summary."""
+import os
+import re
+import subprocess
+
+import blivet
+import pytest
+from pykickstart.parser import KickstartParser
+from pykickstart.version import RHEL9, makeVersion
+
+from org_ovirt_node.discovery import discover_disks
+from org_ovirt_node.planner import plan
+from org_ovirt_node.render import render_kickstart, render_text
+from org_ovirt_node.units import GiB, MiB
+
+RAM = 20 * GiB
+
+
+def parse(text):
+    handler = makeVersion(RHEL9)
+    KickstartParser(handler).readKickstartFromString(text)
+    return handler
+
+
+def lint_clean(text, profile):
+    linter = pytest.importorskip("org_ovirt_node.linter")
+    report = linter.lint_text(text, "plan.ks", profile=profile)
+    assert report.errors == (), [f.message for f in report.errors]
+    return report
+
+
+@pytest.mark.parametrize("options", [
+    {"firmware": "bios"}, {"firmware": "uefi"}, {}, {"passphrase": "pw"},
+    {"swap": 0, "clear": "all"},
+])
+def test_kickstart_parses_back_to_the_plan(blivet_disks, ovirt_profile, options):
+    b, disks = blivet_disks([100 * GiB, 64 * GiB])
+    result = plan(ovirt_profile, b, disks, ram=RAM, **options)
+    text = render_kickstart(result, ovirt_profile)
+    handler = parse(text)
+
+    lvs = {lv.name: lv for lv in handler.logvol.lvList}
+    planned = [r for r in result.requests if r.kind in ("thinlv", "lv")]
+    assert sorted(lvs) == sorted([r.name for r in planned] + [result.pool_name])
+    pool = lvs[result.pool_name]
+    assert pool.thin_pool and pool.grow and pool.vgname == result.vg_name
+    for req in planned:
+        lv = lvs[req.name]
+        assert lv.mountpoint == (req.mountpoint or "swap")
+        assert lv.size * MiB == req.size and bool(lv.grow) == req.grow
+        assert lv.vgname == result.vg_name and lv.fstype == req.fstype
+        assert lv.thin_volume == (req.kind == "thinlv")
+        if lv.thin_volume:
+            assert lv.pool_name == result.pool_name
+            assert lv.fsopts == "defaults,discard"
+    # Every thin mount of the plan's layout is in the kickstart, with the same pool.
+    thin_mounts = {d.mountpoint for d in result.layout if d.kind == "thinlv"}
+    assert thin_mounts == {lv.mountpoint for lv in lvs.values() if lv.thin_volume}
+
+    (vg,) = handler.volgroup.vgList
+    assert vg.vgname == result.vg_name and vg.reserved_percent == 20
+    parts = {p.mountpoint: p for p in handler.partition.partitions}
+    pvs = [p for p in handler.partition.partitions if p.mountpoint.startswith("pv.")]
+    assert sorted(vg.physvols) == sorted(p.mountpoint for p in pvs)
+    assert sorted(p.disk for p in pvs) == sorted(result.disks)
+    assert all(p.grow and p.encrypted == bool(options.get("passphrase")) for p in pvs)
+    assert parts["/boot"].size == 1024 and parts["/boot"].fstype == "xfs"
+    if options.get("firmware") == "uefi":
+        assert parts["/boot/efi"].size == 600 and parts["/boot/efi"].fstype == "efi"
+    assert handler.reqpart.reqpart == ("firmware" not in options)
+    assert handler.ignoredisk.onlyuse == list(result.disks)
+    if options.get("clear") == "all":
+        assert handler.clearpart.drives == list(result.disks)
+    assert "--passphrase" not in text  # secrets never go into the file
+    lint_clean(text, ovirt_profile)
+
+
+def test_kickstart_of_a_minimal_profile_lints_clean(blivet_disks):
+    from org_ovirt_node.profile import load_profile
+    profile = load_profile("ovirt-node-minimal")
+    b, disks = blivet_disks([64 * GiB])
+    text = render_kickstart(plan(profile, b, disks, ram=RAM, fstype="ext4"), profile)
+    handler = parse(text)
+    assert {lv.mountpoint for lv in handler.logvol.lvList} == {"none", "/", "/var", "swap"}
+    assert {lv.fstype for lv in handler.logvol.lvList if lv.thin_volume} == {"ext4"}
+    lint_clean(text, profile)
+
+
+def test_text_view_shows_the_tree_and_the_summary(blivet_disks, ovirt_profile):
+    b, disks = blivet_disks([100 * GiB])
+    result = plan(ovirt_profile, b, disks, ram=RAM)
+    text = render_text(result)
+    print(text)
+    for point in ovirt_profile.mounts:
+        assert " %s" % point in text
+    assert "Pool pool00 68.98 GiB: thin LVs take 68.98 GiB (100 %)" in text
+    assert "VG onn 99 GiB keeps 19.87 GiB free" in text
+    assert "+    ├─onn-pool00" in text
+    assert "passes every check" in text
+
+
+def test_text_view_marks_what_exists_and_shows_a_shared_vg_once(disk_dir, ovirt_profile):
+    paths = []
+    for name, cmds in (("a.img", ["mklabel", "gpt", "mkpart", "keep", "1MiB", "5GiB"]),
+                       ("b.img", [])):
+        path = os.path.join(disk_dir, name)
+        with open(path, "wb") as handle:
+            handle.truncate(64 * GiB)
+        if cmds:
+            subprocess.run(["parted", "-s", path] + cmds, check=True)
+        paths.append(path)
+    b = blivet.Blivet()
+    result = plan(ovirt_profile, b, discover_disks(b, paths), ram=RAM)
+    lines = render_text(result).splitlines()
+    assert any(line.startswith(" ├─a.img1 ") for line in lines)  # existing: no "+"
+    vg_rows = [line for line in lines if re.match(r"^[+ ][│├└─ ]*onn ", line)]
+    assert len(vg_rows) == 2 and vg_rows[1].endswith("(see above)")
+    assert any("(see above)" in line for line in lines)
