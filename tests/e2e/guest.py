@@ -28,6 +28,8 @@ ROOT_MODULES = ("virtio_pci", "virtio_blk", "9pnet_virtio", "9p")
 GUEST_MODULES = ("dm_mod", "dm_thin_pool", "dm_persistent_data", "dm_bufio",
                  "dm_bio_prison", "libcrc32c", "crc32c_generic", "xfs", "ext4", "vfat")
 RESULTS_DIR = "/run/onn-results"
+# The project as the host sees it (the guest sees the same path over 9p).
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DONE_MARKER = "ONN-E2E-DONE"
 RESULTS_DISK_SIZE = 64 * 1024 * 1024
 
@@ -135,7 +137,17 @@ for m in $($B cat /modules.order); do $B insmod /lib/modules/$m || echo "insmod 
 $B mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /newroot \
   || { echo "cannot mount the shared root"; $B poweroff -f; }
 $B mount -t tmpfs -o mode=0755 tmpfs /newroot/run
+# The guest gets a tmpfs /tmp of its own; a project checked out under the host's /tmp (as a
+# CI clone may be) is bound back at its own path so the guest can still run it.
+$B mkdir -p /newroot/run/hosttmp
+$B mount -o bind /newroot/tmp /newroot/run/hosttmp
 $B mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
+P="@PROJECT@"
+case "$P" in
+  /tmp/*) $B mkdir -p "/newroot$P"
+          $B mount -o bind "/newroot/run/hosttmp${P#/tmp}" "/newroot$P" \
+            || echo "cannot bind the project $P";;
+esac
 $B mkdir -p /newroot/run/onn-e2e
 $B cp /guest.sh /newroot/run/onn-e2e/guest.sh
 $B umount /proc /sys /dev
@@ -206,7 +218,8 @@ def build_initramfs(workdir, version, script, results_dev):
         with open("/lib/modules/%s/%s" % (version, rel), "rb") as handle:
             entries.append(("lib/modules/" + rel, stat.S_IFREG | 0o644, handle.read()))
     entries.append(("modules.order", stat.S_IFREG | 0o644, "\n".join(modules).encode()))
-    entries.append(("init", stat.S_IFREG | 0o755, INIT.encode()))
+    entries.append(("init", stat.S_IFREG | 0o755,
+                    INIT.replace("@PROJECT@", PROJECT_ROOT).encode()))
     guest = "#!/bin/sh\n" + PRELUDE % {"results": RESULTS_DIR,
                                        "modules": " ".join(GUEST_MODULES)}
     guest += script + EPILOGUE % {"busybox": busybox, "disk": results_dev,
