@@ -363,14 +363,14 @@ def _num(value):
 
 
 # --- entry point ------------------------------------------------------------------------
-def check(layout, profile, only=None) -> Report:
-    """Judge *layout* against *profile*; *only* limits the run to some rule slugs."""
-    ctx = Context(layout, profile)
+def run_rules(ctx, table, only=None):
+    """Findings of the rules in *table* (slug -> function) on *ctx*, each with the code from
+    the catalog and the severity from the profile; rules the profile turns off do not run."""
     findings = []
-    for slug, func in RULES.items():
+    for slug, func in table.items():
         if only is not None and slug not in only:
             continue
-        severity = profile.severity(slug)
+        severity = ctx.profile.severity(slug)
         if severity == catalog.OFF:
             continue
         info = catalog.CATALOG[slug]
@@ -379,6 +379,18 @@ def check(layout, profile, only=None) -> Report:
                                     message=message, hint=hint, rule=slug,
                                     device=dev.name if dev is not None else None,
                                     line=dev.source_line if dev is not None else None))
-    order = {catalog.ERROR: 0, catalog.WARNING: 1, catalog.INFO: 2}
-    findings.sort(key=lambda f: order[f.severity])  # stable: rule order within a severity
-    return Report(tuple(findings), origin=layout.origin)
+    return findings
+
+
+_SEVERITY_ORDER = {catalog.ERROR: 0, catalog.WARNING: 1, catalog.INFO: 2}
+
+
+def make_report(findings, origin):
+    """A report with errors first, then warnings, then infos (rule order kept within each)."""
+    return Report(tuple(sorted(findings, key=lambda f: _SEVERITY_ORDER[f.severity])),
+                  origin=origin)
+
+
+def check(layout, profile, only=None) -> Report:
+    """Judge *layout* against *profile*; *only* limits the run to some rule slugs."""
+    return make_report(run_rules(Context(layout, profile), RULES, only), layout.origin)

@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 from org_ovirt_node import checker
 from org_ovirt_node import rules as catalog
-from org_ovirt_node.findings import Finding, Report
+from org_ovirt_node.findings import Report
 from org_ovirt_node.i18n import _
 from org_ovirt_node.units import format_size as fs
 
@@ -112,27 +112,12 @@ def update_room(ctx):
 
 def health_findings(layout, profile, only=None):
     """Findings of the live-host rules alone."""
-    ctx = checker.Context(layout, profile)
-    findings = []
-    for slug, func in HEALTH_RULES.items():
-        if only is not None and slug not in only:
-            continue
-        severity = profile.severity(slug)
-        if severity == catalog.OFF:
-            continue
-        info = catalog.CATALOG[slug]
-        for point, dev, message, hint in func(ctx):
-            findings.append(Finding(code=info.code, severity=severity, mountpoint=point,
-                                    message=message, hint=hint, rule=slug,
-                                    device=dev.name if dev is not None else None,
-                                    line=dev.source_line if dev is not None else None))
-    return findings
+    return checker.run_rules(checker.Context(layout, profile), HEALTH_RULES, only)
 
 
 def verify(layout, profile, only=None) -> Report:
     """The layout rules plus the live-host rules, in one report (errors first)."""
-    base = checker.check(layout, profile, only=only)
-    findings = list(base.findings) + health_findings(layout, profile, only=only)
-    order = {catalog.ERROR: 0, catalog.WARNING: 1, catalog.INFO: 2}
-    findings.sort(key=lambda f: order[f.severity])
-    return Report(tuple(findings), origin=layout.origin)
+    ctx = checker.Context(layout, profile)
+    findings = checker.run_rules(ctx, checker.RULES, only) \
+        + checker.run_rules(ctx, HEALTH_RULES, only)
+    return checker.make_report(findings, layout.origin)

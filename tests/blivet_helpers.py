@@ -43,8 +43,21 @@ def blivet_with_disks(directory, sizes, label="gpt"):
     return b, disks
 
 
+def grow_pvs(b, disks):
+    """One growing LVM PV partition per disk, partitioned (with whatever is scheduled)."""
+    pvs = []
+    for disk in disks:
+        pv = b.new_partition(size=Size("1 GiB"), grow=True, fmt_type="lvmpv", parents=[disk])
+        b.create_device(pv)
+        pvs.append(pv)
+    do_partitioning(b)
+    return pvs
+
+
 def recommended_swap(ram, disk_space):
-    """Anaconda's swap recommendation, capped at 10 % of the disk space (as autopart does)."""
+    """Anaconda's swap recommendation, capped at 10 % of the disk space (as autopart does).
+    Deliberately not the planner's copy: this module is the independent oracle the planner
+    is compared with."""
     ram = int(ram)
     if ram < 2 * GiB:
         swap = 2 * ram
@@ -66,12 +79,7 @@ def anaconda_thinp_autopart(b, disks, fstype="xfs", ram=20 * GiB, boot_size="1 G
     boot = b.new_partition(size=Size(boot_size), fmt_type=fstype, mountpoint="/boot",
                            parents=[disks[0]])
     b.create_device(boot)
-    pvs = []
-    for disk in disks:
-        pv = b.new_partition(size=Size("1 GiB"), grow=True, fmt_type="lvmpv", parents=[disk])
-        b.create_device(pv)
-        pvs.append(pv)
-    do_partitioning(b)
+    pvs = grow_pvs(b, disks)
     vg = b.new_vg(name="onn", parents=pvs)
     vg.thpool_reserve = ThPoolReserveSpec(20, Size("1 GiB"), Size("100 GiB"))
     b.create_device(vg)

@@ -6,7 +6,7 @@ from blivet.devices import LUKSDevice
 from blivet.formats import get_format
 from blivet.partitioning import do_partitioning, grow_lvm
 from blivet.size import Size
-from blivet_helpers import anaconda_thinp_autopart
+from blivet_helpers import anaconda_thinp_autopart, grow_pvs
 
 from org_ovirt_node import layout as L
 from org_ovirt_node.layout import Device, Layout
@@ -287,12 +287,7 @@ def test_blivet_several_disks_one_vg(blivet_disks):
 
 def test_blivet_several_vgs(blivet_disks):
     b, disks = blivet_disks([60 * GiB, 60 * GiB])
-    pvs = []
-    for disk in disks:
-        pv = b.new_partition(size=Size("1 GiB"), grow=True, fmt_type="lvmpv", parents=[disk])
-        b.create_device(pv)
-        pvs.append(pv)
-    do_partitioning(b)
+    pvs = grow_pvs(b, disks)
     thin_stack(b, pvs[:1], "onn")
     thin_stack(b, pvs[1:], "data", mounts=(("/srv", "5 GiB"),))
     lay = Layout.from_blivet(b)

@@ -4,32 +4,14 @@ Walks ``devices`` rather than ``Blivet.mountpoints``, which drops entries (dupli
 points collapse, and filesystems the running kernel cannot mount disappear).
 """
 from org_ovirt_node import layout as L
+from org_ovirt_node.adapters import kind_from_blivet_type
 
 _FORMAT_NAMES = {"disklabel": None}
 
 
 def device_kind(device):
     """The layout kind of a blivet device."""
-    if getattr(device, "is_disk", False):
-        return L.DISK
-    if getattr(device, "is_thin_pool", False):
-        return L.THINPOOL
-    if getattr(device, "is_thin_lv", False):
-        return L.THINLV
-    dtype = device.type
-    if dtype == "partition":
-        return L.PARTITION
-    if dtype in ("luks/dm-crypt", "integrity/dm-crypt"):
-        return L.LUKS
-    if dtype.startswith("md"):
-        return L.MDRAID
-    if dtype == "lvmvg":
-        return L.VG
-    if dtype.startswith("lvm"):
-        return L.LV
-    if dtype.startswith("btrfs"):
-        return L.BTRFS
-    return L.OTHER
+    return kind_from_blivet_type(device.type, getattr(device, "is_disk", False))
 
 
 def mount_options(fmt):

@@ -15,13 +15,8 @@ it by the pool metadata and the pmspare LV (a few hundred MiB at most): a compli
 never reported short of its reserve, a marginal one may pass that one rule.
 """
 from org_ovirt_node import layout as L
+from org_ovirt_node.adapters import kind_from_blivet_type
 
-_KINDS = {
-    "disk": L.DISK, "partition": L.PARTITION, "lvmvg": L.VG, "lvmlv": L.LV,
-    "lvmthinpool": L.THINPOOL, "lvmthinlv": L.THINLV, "luks/dm-crypt": L.LUKS,
-    "integrity/dm-crypt": L.LUKS, "mdarray": L.MDRAID, "btrfs volume": L.BTRFS,
-    "btrfs subvolume": L.BTRFS, "btrfs snapshot": L.BTRFS,
-}
 # Format types that are not meaningful as a "format" of the layout model.
 _FORMAT_NAMES = {"": None, "disklabel": None}
 
@@ -39,16 +34,7 @@ def _field(structure, key, default=None):
 
 def device_kind(data):
     """The layout kind of one ``GetDeviceData`` structure."""
-    if _field(data, "is-disk", False):
-        return L.DISK
-    dtype = _field(data, "type", "")
-    if dtype in _KINDS:
-        return _KINDS[dtype]
-    if dtype.startswith("md"):
-        return L.MDRAID
-    if dtype.startswith("lvm"):
-        return L.LV
-    return L.OTHER
+    return kind_from_blivet_type(_field(data, "type", ""), _field(data, "is-disk", False))
 
 
 def mount_options(text):
