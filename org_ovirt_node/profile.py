@@ -64,13 +64,28 @@ class Problem:
     key: str
     message: str
 
-    def __str__(self):
+    @property
+    def location(self):
+        """``file:line:column`` (as much of it as is known)."""
         where = self.file
         if self.line is not None:
             where += ":%d" % self.line
             if self.column is not None:
                 where += ":%d" % self.column
-        return "%s: %s: %s" % (where, self.key or "(top)", self.message)
+        return where
+
+    def __str__(self):
+        return "%s: %s: %s" % (self.location, self.key or "(top)", self.message)
+
+    def diagnostic(self):
+        """The compiler-style line editors and CI understand:
+        ``file:line:column: error: key: message``."""
+        key = "%s: " % self.key if self.key else ""
+        return "%s: error: %s%s" % (self.location, key, self.message)
+
+    def to_dict(self):
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "key": self.key, "message": self.message}
 
 
 # --- located YAML -----------------------------------------------------------------------

@@ -20,7 +20,12 @@ COMMANDS = ("profile_cmd", "plan_cmd", "check_cmd", "apply_cmd", "verify_cmd")
 
 
 class UsageError(Exception):
-    """Bad input or usage: reported on stderr, exit code 2."""
+    """Bad input or usage: reported on stderr, exit code 2. With *located*, the message is
+    already ``file:line: ...`` diagnostics and is printed without the program name."""
+
+    def __init__(self, message, located=False):
+        super().__init__(message)
+        self.located = located
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +38,17 @@ class _Parser(argparse.ArgumentParser):
 def add_format_option(parser, choices=("text", "json")):
     parser.add_argument("--format", choices=choices, default="text",
                         help=_("output format (default: text)"))
+
+
+def load_profile_or_usage(name, loader=None):
+    """The profile *name* (the default when None), or a :class:`UsageError` that lists every
+    problem of it as ``file:line:column: error: key: message``."""
+    from org_ovirt_node.profile import DEFAULT_PROFILE, ProfileError, load_profile
+    try:
+        return (loader or load_profile)(name or DEFAULT_PROFILE)
+    except ProfileError as exc:
+        raise UsageError("\n".join(p.diagnostic() for p in exc.problems),
+                         located=True) from None
 
 
 def build_parser():
@@ -53,7 +69,7 @@ def main(argv=None):
     try:
         return args.func(args)
     except UsageError as exc:
-        sys.stderr.write("ovirt-node-layout: %s\n" % exc)
+        sys.stderr.write(("%s\n" if exc.located else "ovirt-node-layout: %s\n") % exc)
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK

@@ -43,7 +43,7 @@ def parse_clear(text):
 
 def cmd_apply(args):
     from org_ovirt_node.apply import ApplyError, apply_plan, disk_name
-    from org_ovirt_node.cli.verify_cmd import load_profile_or_usage
+    from org_ovirt_node.cli import load_profile_or_usage
 
     profile = load_profile_or_usage(args.profile)
     clear = parse_clear(args.clear)

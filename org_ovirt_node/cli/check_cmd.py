@@ -6,7 +6,13 @@ Exit codes: 0 clean (warnings and infos allowed), 1 errors (or warnings with ``-
 """
 import sys
 
-from org_ovirt_node.cli import EXIT_OK, EXIT_USAGE, UsageError, add_format_option
+from org_ovirt_node.cli import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    add_format_option,
+    load_profile_or_usage,
+)
 from org_ovirt_node.i18n import _
 
 
@@ -31,16 +37,11 @@ def register(subparsers):
 def cmd_check(args):
     from org_ovirt_node.findings import render_json, render_text
     from org_ovirt_node.linter import LintInputError, exit_code, lint_file
-    from org_ovirt_node.profile import ProfileError
 
     profile = None
     if args.profile is not None:
         from org_ovirt_node.linter import load_profile_cached
-        try:
-            profile = load_profile_cached(args.profile)
-        except ProfileError as exc:
-            raise UsageError(_("--profile %(name)s: %(problems)s")
-                             % {"name": args.profile, "problems": exc}) from None
+        profile = load_profile_or_usage(args.profile, loader=load_profile_cached)
     if args.files.count("-") > 1:
         raise UsageError(_("'-' (standard input) can be given only once"))
     status = EXIT_OK

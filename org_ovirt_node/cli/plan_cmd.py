@@ -11,7 +11,7 @@ import shutil
 import sys
 import tempfile
 
-from org_ovirt_node.cli import EXIT_OK, EXIT_VIOLATIONS, UsageError
+from org_ovirt_node.cli import EXIT_OK, EXIT_VIOLATIONS, UsageError, load_profile_or_usage
 from org_ovirt_node.i18n import _
 from org_ovirt_node.units import GiB, SizeError, parse_size
 
@@ -62,14 +62,6 @@ def _size_or_none(text, option):
         raise UsageError("%s %s: %s" % (option, text, exc)) from None
 
 
-def _load_profile(name):
-    from org_ovirt_node.profile import DEFAULT_PROFILE, ProfileError, load_profile
-    try:
-        return load_profile(name or DEFAULT_PROFILE)
-    except ProfileError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def _disk_specs(args):
     """[("size", bytes) | ("path", path)] from --disk options, or "auto"."""
     if args.disks == "auto":
@@ -104,7 +96,7 @@ def _clear_option(values):
 
 
 def cmd_plan(args):
-    profile = _load_profile(args.profile)
+    profile = load_profile_or_usage(args.profile)
     specs = _disk_specs(args)
     clear = _clear_option(args.clear)
     swap = _size_or_none(args.swap, "--swap")

@@ -35,29 +35,16 @@ def register(subparsers):
 
 def _load(name, problems=None):
     """Load a profile; on failure print every problem (``file:line:column: error: key:
-    message``, the compiler convention editors understand), collect them in *problems*
-    and return None."""
+    message``), collect them in *problems* and return None."""
     from org_ovirt_node.profile import DEFAULT_PROFILE, ProfileError, load_profile
     try:
         return load_profile(name or DEFAULT_PROFILE)
     except ProfileError as exc:
         for problem in exc.problems:
-            key = "%s: " % problem.key if problem.key else ""
-            sys.stderr.write("%s: error: %s%s\n" % (_location(problem), key, problem.message))
+            sys.stderr.write(problem.diagnostic() + "\n")
             if problems is not None:
-                problems.append({"file": problem.file, "line": problem.line,
-                                 "column": problem.column, "key": problem.key,
-                                 "message": problem.message})
+                problems.append(problem.to_dict())
         return None
-
-
-def _location(problem):
-    text = problem.file
-    if problem.line:
-        text += ":%d" % problem.line
-        if problem.column:
-            text += ":%d" % problem.column
-    return text
 
 
 def cmd_list(args):

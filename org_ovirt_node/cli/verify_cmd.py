@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from org_ovirt_node.cli import EXIT_USAGE, UsageError, add_format_option
+from org_ovirt_node.cli import EXIT_USAGE, UsageError, add_format_option, load_profile_or_usage
 from org_ovirt_node.i18n import _
 
 
@@ -24,20 +24,6 @@ def register(subparsers):
                         help=_("exit 1 on warnings too"))
     add_format_option(parser)
     parser.set_defaults(func=cmd_verify)
-
-
-def load_profile_or_usage(name):
-    """The profile *name* (default when None); UsageError listing every problem."""
-    from org_ovirt_node.profile import DEFAULT_PROFILE, ProfileError, load_profile
-    try:
-        return load_profile(name or DEFAULT_PROFILE)
-    except ProfileError as exc:
-        lines = []
-        for p in exc.problems:
-            where = p.file + (":%d" % p.line if p.line else "")
-            lines.append("%s: error: %s%s" % (where, (p.key + ": ") if p.key else "",
-                                              p.message))
-        raise UsageError("\n".join(lines)) from exc
 
 
 def cmd_verify(args):
