@@ -51,7 +51,7 @@ install_system() {
             export DEBIAN_FRONTEND=noninteractive
             apt-get update -qq
             # shellcheck disable=SC2086
-            apt-get install -y -qq --no-install-recommends $missing >/dev/null
+            apt-get install -y -qq $missing >/dev/null
         else
             echo "bootstrap: missing Debian packages (run as root, or: sudo apt-get install$missing)" >&2
             exit 2
