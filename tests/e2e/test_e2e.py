@@ -5,6 +5,9 @@
   /dev/vdc  20 GiB empty        (c) too small: apply refuses, the image is byte-identical
   /dev/vdd  64 GiB              (d) hand-made broken layout: verify finds exactly its errors
 
+Before them, ``plan --disks=auto`` and ``plan --disk /dev/vdc`` discover the real block
+devices read-only (blivet's scan), which only a kernel with disks can show.
+
 Shell functions run in subshells (``f() ( set -e; ... )``) so one failing scenario cannot
 stop the others. Booting once keeps the whole run near two minutes under TCG. Scenario (c)
 runs first, so no other scenario's LVM activity can be mistaken for a write to its disk.
@@ -30,6 +33,10 @@ ONL="%(cli)s"
 LVS_JSON="lvs --reportformat json --units b --nosuffix -o vg_name,lv_name,lv_size,segtype,pool_lv"
 cd /run
 step uname uname -r
+
+# --- read-only discovery for plan, first of all (the digest of vdc spans it too) -------
+step p_auto $ONL plan --disks=auto --format kickstart
+step p_path $ONL plan --disk /dev/vdc
 
 # --- (c) too small: refused before anything is written --------------------------------
 step c_apply $ONL apply --disk /dev/vdc --yes
@@ -229,3 +236,23 @@ def test_d_broken_layout_reports_exactly_its_errors(boot):
     assert errors == [("ONN001", "/"), ("ONN002", "/var")], boot.step("d_verify_text", rc=1)
     root = [d for d in report["layout"]["devices"] if d.get("mountpoint") == "/"][0]
     assert root["kind"] == "lv" and root["source_line"] == 2
+
+
+def test_plan_discovers_real_disks_read_only(boot):
+    from pykickstart.parser import KickstartParser
+    from pykickstart.version import RHEL9, makeVersion
+
+    text = boot.step("p_auto")
+    handler = makeVersion(RHEL9)
+    KickstartParser(handler).readKickstartFromString(text)
+    # Every empty virtio disk is found and used (vde is the harness's results disk, still
+    # empty at that point); the 9p root and anything else are not disks.
+    disks = ["vda", "vdb", "vdc", "vdd", "vde"]
+    assert sorted(handler.ignoredisk.onlyuse) == disks
+    assert {p.disk for p in handler.partition.partitions if p.disk} <= set(disks)
+    pools = [lv for lv in handler.logvol.lvList if lv.thin_pool]
+    assert len(pools) == 1
+    assert {lv.pool_name for lv in handler.logvol.lvList if lv.thin_volume} == {pools[0].name}
+    # A named block device below the profile's total is refused with the figures.
+    assert boot.rc("p_path") == 1
+    assert "20 GiB, below the minimum of 64 GiB" in boot.err("p_path")
