@@ -1,0 +1,1 @@
+"""Text-mode spokes of the addon (Anaconda collects every spoke class in this package)."""

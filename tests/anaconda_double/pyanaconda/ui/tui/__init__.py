@@ -1,0 +1,1 @@
+"""Double of ``pyanaconda.ui.tui``."""
