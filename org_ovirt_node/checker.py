@@ -19,12 +19,14 @@ from org_ovirt_node.units import format_size as fs
 RULES: Dict[str, Callable] = {}
 
 
-def rule(slug):
-    """Register a rule function under *slug* (which must be in the rule catalog)."""
+def rule(slug, table=None):
+    """Register a rule function under *slug* (which must be in the rule catalog) in *table*
+    (default: :data:`RULES`, the layout rules)."""
     assert slug in catalog.CATALOG, slug
+    table = RULES if table is None else table
 
     def register(func):
-        RULES[slug] = func
+        table[slug] = func
         return func
     return register
 

@@ -16,7 +16,6 @@ Layouts without live figures (plans, kickstarts) make these rules say nothing.
 from collections import OrderedDict
 
 from org_ovirt_node import checker
-from org_ovirt_node import rules as catalog
 from org_ovirt_node.findings import Report
 from org_ovirt_node.i18n import _
 from org_ovirt_node.units import format_size as fs
@@ -25,12 +24,8 @@ HEALTH_RULES = OrderedDict()
 
 
 def health_rule(slug):
-    assert slug in catalog.CATALOG, slug
-
-    def register(func):
-        HEALTH_RULES[slug] = func
-        return func
-    return register
+    """Register a live-host rule (see :func:`org_ovirt_node.checker.rule`)."""
+    return checker.rule(slug, HEALTH_RULES)
 
 
 def _pct(value):
