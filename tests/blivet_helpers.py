@@ -9,8 +9,9 @@ ordinary LV, ``/boot`` 1 GiB): the distribution's official layout, used as an or
 import os
 
 import blivet
-from blivet.devices import DiskFile
+from blivet.devices import DiskFile, LUKSDevice
 from blivet.devices.lvm import ThPoolReserveSpec
+from blivet.formats import get_format
 from blivet.partitioning import do_partitioning, grow_lvm
 from blivet.size import Size
 
@@ -52,6 +53,24 @@ def grow_pvs(b, disks):
         pvs.append(pv)
     do_partitioning(b)
     return pvs
+
+
+def luks_pv(b, disk, name="luks-pv", passphrase="secret"):
+    """A growing LUKS partition on *disk*, partitioned, and its mapping formatted as an LVM
+    PV (the mapping is created after partitioning, when the partition has its name)."""
+    part = b.new_partition(size=Size("1 GiB"), grow=True, fmt_type="luks",
+                           fmt_args={"passphrase": passphrase}, parents=[disk])
+    b.create_device(part)
+    do_partitioning(b)
+    luks = LUKSDevice(name, parents=[part], fmt=get_format("lvmpv"))
+    b.create_device(luks)
+    return luks
+
+
+def compliant_tree(directory, size=100 * GiB):
+    """Anaconda's oVirt autopart on one sparse disk of *size*: a layout with zero errors."""
+    b, disks = blivet_with_disks(directory, [size])
+    return anaconda_thinp_autopart(b, disks)
 
 
 def recommended_swap(ram, disk_space):

@@ -12,6 +12,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLE = os.path.join(HERE, "anaconda_double")
 REPO = os.path.dirname(HERE)
 
+# The addon's bus name and object path, as Anaconda expects them (spelled out, not imported
+# from the service, so a change there fails the tests).
+ADDON_SERVICE = "org.fedoraproject.Anaconda.Addons.OvirtNode"
+ADDON_PATH = "/org/fedoraproject/Anaconda/Addons/OvirtNode"
 STORAGE_SERVICE = "org.fedoraproject.Anaconda.Modules.Storage"
 DEVICE_TREE_PATH = "/org/fedoraproject/Anaconda/Modules/Storage/DeviceTree"
 

@@ -8,12 +8,10 @@ import inspect
 import re
 
 import pytest
-from blivet.devices import LUKSDevice
 from blivet.devices.lvm import ThPoolReserveSpec
-from blivet.formats import get_format
 from blivet.partitioning import do_partitioning, grow_lvm
 from blivet.size import Size
-from blivet_helpers import anaconda_thinp_autopart
+from blivet_helpers import anaconda_thinp_autopart, luks_pv
 
 from org_ovirt_node import checker
 from org_ovirt_node import layout as L
@@ -535,13 +533,7 @@ def test_error_can_be_relaxed(blivet_disks, ovirt_profile):
 
 # --- LUKS, MD RAID, several disks, several VGs -----------------------------------------------
 def luks_pvs(b, disks):
-    part = b.new_partition(size=Size("1 GiB"), grow=True, fmt_type="luks",
-                           fmt_args={"passphrase": "secret"}, parents=[disks[0]])
-    b.create_device(part)
-    do_partitioning(b)
-    luks = LUKSDevice("luks-pv", parents=[part], fmt=get_format("lvmpv"))
-    b.create_device(luks)
-    return [luks]
+    return [luks_pv(b, disks[0])]
 
 
 def md_pvs(b, disks):

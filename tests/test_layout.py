@@ -2,11 +2,9 @@
 import dataclasses
 
 import pytest
-from blivet.devices import LUKSDevice
-from blivet.formats import get_format
 from blivet.partitioning import do_partitioning, grow_lvm
 from blivet.size import Size
-from blivet_helpers import anaconda_thinp_autopart, grow_pvs
+from blivet_helpers import anaconda_thinp_autopart, grow_pvs, luks_pv
 
 from org_ovirt_node import layout as L
 from org_ovirt_node.layout import Device, Layout
@@ -209,13 +207,7 @@ def luks_pv_tree(blivet_disks, size=100 * GiB):
     boot = b.new_partition(size=Size("1 GiB"), fmt_type="xfs", mountpoint="/boot",
                            parents=[disks[0]])
     b.create_device(boot)
-    part = b.new_partition(size=Size("1 GiB"), grow=True, fmt_type="luks",
-                           fmt_args={"passphrase": "secret"}, parents=[disks[0]])
-    b.create_device(part)
-    do_partitioning(b)
-    luks = LUKSDevice("luks-pv", parents=[part], fmt=get_format("lvmpv"))
-    b.create_device(luks)
-    return b, [luks]
+    return b, [luks_pv(b, disks[0])]
 
 
 def md_pv_tree(blivet_disks, size=80 * GiB):

@@ -7,7 +7,7 @@ import shutil
 import pytest
 import service_helpers as H
 from blivet.size import Size
-from blivet_helpers import anaconda_thinp_autopart, blivet_with_disks
+from blivet_helpers import compliant_tree
 from dasbus.typing import get_native
 
 H.use_double()
@@ -22,14 +22,12 @@ from org_ovirt_node.profile import load_profile  # noqa: E402
 pytestmark = [pytest.mark.dbus,
               pytest.mark.skipif(not shutil.which("dbus-daemon"), reason="needs dbus-daemon")]
 
-SERVICE = "org.fedoraproject.Anaconda.Addons.OvirtNode"
-PATH = "/org/fedoraproject/Anaconda/Addons/OvirtNode"
+SERVICE, PATH = H.ADDON_SERVICE, H.ADDON_PATH
 GiB = 1024 ** 3
 
 
 def _compliant(tmpdir):
-    b, disks = blivet_with_disks(str(tmpdir), [100 * GiB])
-    return anaconda_thinp_autopart(b, disks)
+    return compliant_tree(str(tmpdir))
 
 
 def _root_thick(tmpdir):
