@@ -8,16 +8,25 @@ What it sets, and why:
   and the other known addons by name instead, so this addon is no longer optional: if it does
   not start, the installation stops. Trade-off: an addon not listed here (a third-party one)
   becomes mandatory too; add it to ``KNOWN_OPTIONAL_MODULES`` or edit the drop-in.
-- ``[Storage] default_scheme = LVM_THINP`` and ``default_partitioning``: Anaconda's own
+- ``[Storage] default_scheme`` (``LVM_THINP``; ``LVM`` or ``PLAIN`` when the profile puts
+  ``/`` on a thick LV or a partition) and ``default_partitioning``: Anaconda's own
   automatic partitioning then produces the profile's layout (required mounts at their default
   sizes, ``/`` growing from its minimum, swap at Anaconda's recommended size). Partition
-  mounts such as ``/boot`` are left to the platform, as Anaconda does.
+  mounts other than ``/``, such as ``/boot``, are left to the platform, as Anaconda does.
 - ``[Storage Constraints]``: what Anaconda's storage checker can enforce itself, in the
   Storage module, before "Begin Installation": the device type of ``/``, mounts that must not
   be directories on ``/`` (every required separate mount), and the minimum sizes. It cannot
   express thin-pool membership, the VG reserve or filesystems; the addon's task does.
+
+The file is read by Python's ``ConfigParser``, which interpolates ``%``: a literal ``%`` is
+written ``%%``. Continuation lines hold whitespace-separated mount points, so every mount
+point is checked (:func:`~org_ovirt_node.names.check_mountpoint`) and anything that could
+break a line is refused with :class:`~org_ovirt_node.names.InvalidNameError`.
 """
 from org_ovirt_node import profile as P
+from org_ovirt_node.i18n import _
+from org_ovirt_node.names import InvalidNameError, check_mountpoint
+from org_ovirt_node.sanitize import excerpt
 from org_ovirt_node.units import GiB, MiB
 
 __all__ = ["render_dropin", "KNOWN_OPTIONAL_MODULES", "format_conf_size"]
@@ -31,6 +40,8 @@ KNOWN_OPTIONAL_MODULES = (
 )
 
 _ROOT_DEVICE_TYPES = {P.KIND_THIN: "LVM_THINP", P.KIND_LV: "LVM", P.KIND_PARTITION: "PARTITION"}
+# Anaconda's partitioning scheme that puts / where the profile wants it.
+_SCHEMES = {P.KIND_THIN: "LVM_THINP", P.KIND_LV: "LVM", P.KIND_PARTITION: "PLAIN"}
 
 
 def format_conf_size(size):
@@ -44,25 +55,44 @@ def format_conf_size(size):
     return "%d B" % size
 
 
+def _point(mountpoint):
+    """A checked mount point, ``%`` escaped for ConfigParser's interpolation."""
+    return check_mountpoint(mountpoint).replace("%", "%%")
+
+
 def _partitioning_lines(profile):
     lines = []
     for point, rule in profile.mounts.items():
-        if not rule.required or rule.kind == P.KIND_PARTITION:
+        if not rule.required or (rule.kind == P.KIND_PARTITION and point != "/"):
             continue
         if rule.grow or point == "/":
             size = rule.min_size if rule.min_size is not None else rule.default_size
-            lines.append((point, "(min %s)" % format_conf_size(size or 0)))
+            lines.append((_point(point), "(min %s)" % format_conf_size(size or 0)))
         else:
             size = rule.default_size if rule.default_size is not None else rule.min_size
-            lines.append((point, "(size %s)" % format_conf_size(size or 0)))
+            lines.append((_point(point), "(size %s)" % format_conf_size(size or 0)))
     if profile.swap_policy != "none":
         lines.append(("swap", ""))
-    width = max(len(p) for p, _ in lines)
+    width = max((len(p) for p, _a in lines), default=0)
     return ["    %s" % ("%-*s %s" % (width, p, a)).rstrip() for p, a in lines]
 
 
 def render_dropin(profile):
-    """The drop-in text for *profile*."""
+    """The drop-in text for *profile*.
+
+    Raises :class:`~org_ovirt_node.names.InvalidNameError` (a ``ValueError``) for a name
+    that cannot be written safely (the profile loader refuses those already)."""
+    try:
+        return _render_dropin(profile)
+    except InvalidNameError as exc:
+        raise InvalidNameError(_("cannot write the Anaconda configuration: %(error)s")
+                               % {"error": exc}) from None
+
+
+def _render_dropin(profile):
+    if not isinstance(profile.name, str) or not profile.name.isprintable():
+        raise InvalidNameError(_("profile name %(name)s is not one line of printable text")
+                               % {"name": excerpt(profile.name)})
     out = ["# Anaconda configuration drop-in generated from profile %s" % profile.name,
            "# by `ovirt-node-layout profile export-anaconda`. Install it as",
            "# /etc/anaconda/conf.d/90-org_ovirt_node.conf; see docs/service.md.",
@@ -71,17 +101,19 @@ def render_dropin(profile):
            "# Not the stock Addons.* wildcard: org_ovirt_node must start or the install stops.",
            "optional_modules ="]
     out += ["    %s" % name for name in KNOWN_OPTIONAL_MODULES]
-    out += ["", "[Storage]", "default_scheme = LVM_THINP", "default_partitioning ="]
+    out += ["", "[Storage]",
+            "default_scheme = %s" % _SCHEMES.get(profile.root_kind, "LVM_THINP"),
+            "default_partitioning ="]
     out += _partitioning_lines(profile)
     out += ["", "[Storage Constraints]"]
     root_type = _ROOT_DEVICE_TYPES.get(profile.root_kind)
     if root_type:
         out.append("root_device_types = %s" % root_type)
-    separate = [p for p, r in profile.mounts.items() if r.required and p != "/"]
+    separate = [_point(p) for p, r in profile.mounts.items() if r.required and p != "/"]
     out.append("must_not_be_on_root = %s" % " ".join(separate))
     out.append("req_partition_sizes =")
-    sized = [(p, r.min_size) for p, r in profile.mounts.items()
+    sized = [(_point(p), r.min_size) for p, r in profile.mounts.items()
              if r.required and r.min_size]
-    width = max((len(p) for p, _ in sized), default=0)
+    width = max((len(p) for p, _s in sized), default=0)
     out += ["    %-*s %s" % (width, p, format_conf_size(s)) for p, s in sized]
     return "\n".join(out) + "\n"

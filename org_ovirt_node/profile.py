@@ -6,6 +6,26 @@ path), validated against a strict schema, and turned into an immutable :class:`P
 differences. Every problem is a :class:`ProfileError` that names ``file:line:column``, the
 key path and what was expected; YAML is read with ``SafeLoader`` only.
 
+Profiles are input from whoever wrote the kickstart or the command line, and a profile path
+may name any file of the machine, so loading is bounded and never discloses a file:
+
+- a profile must be a regular UTF-8 file of at most :data:`MAX_PROFILE_BYTES`, read with a
+  bounded read (never a device, FIFO or directory); ``extends`` chains are at most
+  :data:`MAX_EXTENDS` long;
+- YAML anchors and aliases are refused outright (``&a``/``*a``, hence merge keys ``<<: *a``
+  too): counting alias expansion would still allow large documents for no benefit, and
+  ``extends:`` is the way to share settings. Nesting is capped at :data:`MAX_DEPTH`, a
+  document at :data:`MAX_NODES` values and a scalar at ``sanitize.MAX_SCALAR`` characters,
+  all checked while composing, before anything is built;
+- a scalar YAML cannot construct (``2001-13-45``, ``!!bool maybe``) or an integer beyond
+  64 bits is a located problem, like any other; sizes lie in 1 B–8 EiB;
+- every name that reaches generated text (mount points, mount options, VG/pool names, the
+  LV names derived from mount points, the profile's name) is checked with
+  :mod:`org_ovirt_node.names` here, so no profile can add lines to a kickstart;
+- messages quote at most a short excerpt (:func:`~org_ovirt_node.sanitize.excerpt`), a file
+  none of whose top-level keys is a profile key gets one problem, and at most
+  :data:`MAX_PROBLEMS` problems are listed.
+
 The schema (see ``data/profiles/ovirt-node.yaml`` for a commented example)::
 
     name, description, extends
@@ -19,6 +39,7 @@ The schema (see ``data/profiles/ovirt-node.yaml`` for a commented example)::
     forbidden_mounts: [<mount point>, ...]
     rules:         {<slug or code>: error|warning|info|off}
 """
+import functools
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -28,8 +49,17 @@ from typing import Mapping, Optional, Tuple
 import yaml
 
 from org_ovirt_node import rules as rule_catalog
-from org_ovirt_node.i18n import _
-from org_ovirt_node.units import SizeError, format_size, parse_size
+from org_ovirt_node.files import LARGE, SPECIAL, FileReadError, read_regular_file
+from org_ovirt_node.i18n import N_, P_, _
+from org_ovirt_node.names import (
+    InvalidNameError,
+    check_lvm_name,
+    check_mount_options,
+    check_mountpoint,
+    lv_name_for_mountpoint,
+)
+from org_ovirt_node.sanitize import MAX_SCALAR, excerpt
+from org_ovirt_node.units import EiB, SizeError, format_size, parse_size
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles")
 DEFAULT_PROFILE = "ovirt-node"
@@ -46,12 +76,29 @@ PRESENCES = (REQUIRED, OPTIONAL)
 SWAP_POLICIES = ("required", "recommended", "none")
 FILESYSTEMS = ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "efi")
 
+# Bounds on what a profile may cost to load (see the module docstring).
+MAX_PROFILE_BYTES = 256 * 1024  # pure-Python YAML reads ~1 MiB in 2-4 s; profiles are ~2 KiB
+MAX_DEPTH = 32
+MAX_NODES = 2000  # a full profile has ~150; pure-Python YAML takes ~80 us per value
+MAX_EXTENDS = 16
+MAX_PROBLEMS = 20
+MAX_SIZE = 8 * EiB
+MAX_INT = 2 ** 63
+MAX_NAME = 255
+
 
 class ProfileError(Exception):
     """A profile that cannot be used. ``problems`` lists every problem found, each a
     :class:`Problem`; ``str()`` gives one ``file:line:column: key: message`` per line."""
 
     def __init__(self, problems):
+        problems = list(problems)
+        if len(problems) > MAX_PROBLEMS + 1:
+            rest = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [Problem(
+                problems[MAX_PROBLEMS].file, None, None, "",
+                P_("... and %(count)d more problem", "... and %(count)d more problems", rest)
+                % {"count": rest})]
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
@@ -66,8 +113,11 @@ class Problem:
 
     @property
     def location(self):
-        """``file:line:column`` (as much of it as is known)."""
-        where = self.file
+        """``file:line:column`` (as much of it as is known); control characters in the
+        file name are escaped."""
+        where = str(self.file)
+        if not where.isprintable():
+            where = excerpt(where, 200, quote=False)
         if self.line is not None:
             where += ":%d" % self.line
             if self.column is not None:
@@ -121,17 +171,64 @@ def _mark(node, filename):
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+class _LimitError(yaml.MarkedYAMLError):
+    """A profile beyond a structural limit (an anchor or alias, depth, size), found while
+    composing, before any node is built."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``SafeLoader`` whose composer refuses anchors and aliases and caps the nesting depth,
+    the number of nodes and the length of scalars. The scanner and parser of PyYAML are not
+    recursive; the composer is, so the depth cap also keeps it far from ``RecursionError``."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def _limit(self, event, message):
+        raise _LimitError(problem=message, problem_mark=event.start_mark)
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if event.anchor is not None:
+            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            self._limit(event, _(
+                "YAML anchors and aliases are not supported in profiles (found %(what)s); "
+                "write the value out, or share settings with extends:")
+                % {"what": sign + excerpt(event.anchor, 20, quote=False)})
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            self._limit(event, _("the profile has more than %(max)d values") % {
+                "max": MAX_NODES})
+        if isinstance(event, yaml.ScalarEvent):
+            if len(event.value) > MAX_SCALAR:
+                self._limit(event, _("a value longer than %(max)d characters") % {
+                    "max": MAX_SCALAR})
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            self._limit(event, _("mappings and lists are nested deeper than %(max)d levels")
+                        % {"max": MAX_DEPTH})
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _to_located(node, filename, constructor, problems, path=""):
     """Turn a composed YAML node into LMap/LList/scalars, flagging duplicate keys.
 
     Only the SafeLoader's constructors run; a collection with any other tag (e.g.
-    ``!!python/object``) is a problem, not silently read as a plain mapping or list."""
+    ``!!python/object``) is a problem, not silently read as a plain mapping or list.
+    Recursion is bounded by the composer's depth cap."""
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) \
             and node.tag not in (_MAP_TAG, _SEQ_TAG):
         problems.append(Problem(filename, *_line_col(node), path,
-                                _("unsupported YAML tag %(tag)s") % {"tag": node.tag}))
+                                _("unsupported YAML tag %(tag)s") % {"tag": _clip(node.tag)}))
         return None
     if isinstance(node, yaml.MappingNode):
         out = LMap(_mark(node, filename))
@@ -161,35 +258,91 @@ def _to_located(node, filename, constructor, problems, path=""):
 
 
 def _scalar(node, filename, constructor, problems, path):
-    """Construct a scalar with the safe constructor; a tag it refuses becomes a problem."""
+    """Construct a scalar with the safe constructor; a tag it refuses, a value it cannot
+    convert (``2001-13-45`` as a timestamp) or an integer beyond 64 bits becomes a problem."""
     try:
-        return constructor.construct_object(node)
+        value = constructor.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         problems.append(Problem(filename, *_line_col(node), path,
                                 _("bad YAML value: %(error)s") % {
-                                    "error": getattr(exc, "problem", None) or exc}))
+                                    "error": _clip(getattr(exc, "problem", None) or exc)}))
         return None
+    except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError):
+        # SafeConstructor lets these escape for text its resolver matched loosely.
+        problems.append(Problem(filename, *_line_col(node), path,
+                                _("cannot read %(value)s as YAML type %(tag)s") % {
+                                    "value": excerpt(node.value), "tag": _short_tag(node.tag)}))
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= MAX_INT:
+        problems.append(Problem(filename, *_line_col(node), path,
+                                _("the number %(value)s is out of range") % {
+                                    "value": excerpt(node.value, 24)}))
+        return None
+    return value
+
+
+def _short_tag(tag):
+    if tag.startswith(_YAML_TAG_PREFIX):
+        return "!!" + tag[len(_YAML_TAG_PREFIX):]
+    return _clip(tag)
+
+
+def _clip(text, limit=160):
+    """Text from YAML's own messages or tags, cut short and with control characters escaped."""
+    return excerpt(text, limit, quote=False)
 
 
 def _line_col(node):
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _key_text(key):
+    """A key as it appears in a key path: itself when it looks like a key or a mount point,
+    else a short excerpt (a file that is not a profile must not be printed through its keys)."""
+    key = str(key)
+    if len(key) <= 40 and key.isprintable() and (
+            key.replace("_", "").replace("-", "").replace(".", "").isalnum()
+            or (key.startswith("/") and not any(c.isspace() for c in key))):
+        return key
+    return excerpt(key, 16)
+
+
 def _join(path, key):
-    return "%s.%s" % (path, key) if path else str(key)
+    return "%s.%s" % (path, _key_text(key)) if path else _key_text(key)
 
 
 def parse_yaml(text, filename):
-    """Parse *text* into located data (``SafeLoader`` only). Raises :class:`ProfileError`."""
+    """Parse *text* into located data (``SafeLoader`` only, bounded: see the module
+    docstring). Raises :class:`ProfileError`."""
+    if isinstance(text, (bytes, bytearray)):
+        text = _decode(bytes(text), filename)
+    if not isinstance(text, str):
+        raise ProfileError([Problem(filename, None, None, "", _("expected YAML text"))])
+    if len(text) > MAX_PROFILE_BYTES:
+        raise ProfileError([Problem(filename, None, None, "", _too_big())])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_BoundedLoader)
+    except _LimitError as exc:
+        mark = exc.problem_mark
+        raise ProfileError([Problem(filename, mark.line + 1, mark.column + 1, "",
+                                    exc.problem)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        message = _("not valid YAML: %(error)s") % {"error": exc.problem or exc}
+        message = _("not valid YAML: %(error)s") % {
+            "error": _clip(exc.problem or _("syntax error"))}
         raise ProfileError([Problem(filename, line, col, "", message)]) from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (NUL, most control characters, a lone surrogate).
+        position = exc.position
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = _("not valid YAML: the character #x%(code)04x is not allowed") % {
+            "code": character}
+        raise ProfileError([Problem(filename, line, column, "", message)]) from None
     except yaml.YAMLError as exc:
-        message = _("not valid YAML: %(error)s") % {"error": exc}
+        message = _("not valid YAML: %(error)s") % {"error": _clip(exc)}
         raise ProfileError([Problem(filename, None, None, "", message)]) from None
     if node is None:
         raise ProfileError([Problem(filename, 1, 1, "", _("the profile is empty"))])
@@ -198,7 +351,7 @@ def parse_yaml(text, filename):
     try:
         data = _to_located(node, filename, constructor, problems)
     except yaml.YAMLError as exc:
-        message = _("bad YAML value: %(error)s") % {"error": exc}
+        message = _("bad YAML value: %(error)s") % {"error": _clip(exc)}
         raise ProfileError([Problem(filename, None, None, "", message)]) from None
     if problems:
         raise ProfileError(problems)
@@ -307,14 +460,20 @@ class Profile:
         return _plain(self.raw)
 
 
-def _locate_plain(value, origin):
+def _locate_plain(value, origin, depth=0):
+    """Plain override data (from ``--set`` or a kickstart) as located data, nested at most
+    :data:`MAX_DEPTH` levels like a profile file."""
     if isinstance(value, LMap) or isinstance(value, LList):
         return value
+    if isinstance(value, (dict, list, tuple)) and depth >= MAX_DEPTH:
+        raise ProfileError([Problem(origin, None, None, "", _(
+            "mappings and lists are nested deeper than %(max)d levels") % {"max": MAX_DEPTH})])
     if isinstance(value, dict):
-        return LMap(Mark(origin), {k: _locate_plain(v, origin) for k, v in value.items()},
+        return LMap(Mark(origin), {k: _locate_plain(v, origin, depth + 1)
+                                   for k, v in value.items()},
                     {k: Mark(origin) for k in value})
     if isinstance(value, (list, tuple)):
-        return LList(Mark(origin), [_locate_plain(v, origin) for v in value],
+        return LList(Mark(origin), [_locate_plain(v, origin, depth + 1) for v in value],
                      [Mark(origin)] * len(value))
     return value
 
@@ -338,16 +497,21 @@ def builtin_profiles():
 
 
 def resolve_profile_path(name_or_path, relative_to=None):
-    """A built-in name or a path (relative to *relative_to*'s folder) -> an existing path."""
+    """A built-in name or a path (relative to *relative_to*'s folder) -> an existing path.
+
+    A path is returned when anything exists there, so that reading it can say what is wrong
+    (a directory, a device); a built-in name must be a file of the profile folder."""
     candidates = []
     if os.sep in name_or_path or name_or_path.endswith((".yaml", ".yml")):
         if relative_to and not os.path.isabs(name_or_path):
             candidates.append(os.path.join(os.path.dirname(relative_to), name_or_path))
         candidates.append(name_or_path)
+        exists = os.path.exists
     else:
         candidates.append(os.path.join(PROFILE_DIR, name_or_path + ".yaml"))
+        exists = os.path.isfile
     for path in candidates:
-        if os.path.isfile(path):
+        if exists(path):
             # Built-ins are reached through a symlink; name the file people edit.
             return os.path.realpath(path) if path.startswith(PROFILE_DIR) else path
     return None
@@ -355,6 +519,10 @@ def resolve_profile_path(name_or_path, relative_to=None):
 
 def load_profile(name_or_path=DEFAULT_PROFILE):
     """Load and validate a profile by built-in name or path. Raises :class:`ProfileError`."""
+    if not isinstance(name_or_path, str) or not name_or_path:
+        raise ProfileError([Problem(_("<profile>"), None, None, "",
+                                    _("expected a profile name or path, got %(value)s")
+                                    % {"value": _show(name_or_path)})])
     path = resolve_profile_path(name_or_path)
     if path is None:
         raise ProfileError([Problem(name_or_path, None, None, "",
@@ -368,38 +536,86 @@ def load_profile_text(text, filename="<profile>"):
     return _build(_resolve_extends(parse_yaml(text, filename), filename, ()), origin=filename)
 
 
+def _too_big():
+    return _("the file is larger than %(max)s; a profile is a small YAML file") % {
+        "max": format_size(MAX_PROFILE_BYTES)}
+
+
+def _decode(data, path):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError([Problem(path, None, None, "", _(
+            "cannot read: not UTF-8 text (byte 0x%(byte)02x at offset %(offset)d)") % {
+                "byte": data[exc.start], "offset": exc.start})]) from None
+
+
+def read_profile_file(path):
+    """The text of the profile file at *path*: a regular file (never a device, FIFO or
+    directory, which are not even opened), read with a bounded read of at most
+    :data:`MAX_PROFILE_BYTES`, and UTF-8. Raises :class:`ProfileError`."""
+    try:
+        data = read_regular_file(path, MAX_PROFILE_BYTES)
+    except FileReadError as exc:
+        if exc.reason == LARGE:
+            message = _too_big()
+        elif exc.reason == SPECIAL:
+            message = _("%(reason)s; a profile is a YAML file") % {"reason": exc}
+        else:
+            message = _("cannot read: %(error)s") % {"error": exc}
+        raise ProfileError([Problem(path, None, None, "", message)]) from None
+    return _decode(data, path)
+
+
 def _load_raw(path, chain):
     real = os.path.realpath(path)
     if real in chain:
         raise ProfileError([Problem(path, None, None, "extends",
                                     _("circular extends: %(chain)s") % {
-                                        "chain": " -> ".join(chain + (real,))})])
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        message = _("cannot read: %(error)s") % {"error": exc}
-        raise ProfileError([Problem(path, None, None, "", message)]) from None
-    return _resolve_extends(parse_yaml(text, path), path, chain + (real,))
+                                        "chain": _clip(" -> ".join(chain + (real,)), 400)})])
+    text = read_profile_file(path)
+    return _resolve_extends(_copy_located(_parse_cached(text, path)), path, chain + (real,))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_cached(text, path):
+    """:func:`parse_yaml` of a profile file, remembered by its text: the built-ins are parsed
+    once, not on every ``extends: ovirt-node`` (pure-Python YAML is slow). Callers get a copy
+    (:func:`_copy_located`), never the remembered data."""
+    return parse_yaml(text, path)
+
+
+def _copy_located(value):
+    """A deep copy of located data (scalars are immutable and shared)."""
+    if isinstance(value, LMap):
+        return LMap(value.mark, ((k, _copy_located(v)) for k, v in value.items()), value.marks)
+    if isinstance(value, LList):
+        return LList(value.mark, [_copy_located(v) for v in value], value.marks)
+    return value
 
 
 def _resolve_extends(data, path, chain):
+    _check_is_profile(data)
     base_name = data.pop("extends", None)
     if base_name is None:
         return data
     mark = data.marks.get("extends", data.mark)
+
+    def fail(message):
+        return ProfileError([Problem(path, mark.line, mark.column, "extends", message)])
+
     if not isinstance(base_name, str) or not base_name:
-        raise ProfileError([Problem(path, mark.line, mark.column, "extends",
-                                    _("expected a built-in profile name or a path"))])
+        raise fail(_("expected a built-in profile name or a path"))
+    if len(chain) >= MAX_EXTENDS:
+        raise fail(_("the extends chain is longer than %(max)d profiles") % {
+            "max": MAX_EXTENDS})
     base_path = resolve_profile_path(base_name, relative_to=path)
     if base_path is not None and os.path.realpath(base_path) in chain:
-        raise ProfileError([Problem(path, mark.line, mark.column, "extends",
-                                    _("circular extends: %(chain)s") % {"chain": " -> ".join(
-                                        chain + (os.path.realpath(base_path),))})])
+        raise fail(_("circular extends: %(chain)s") % {"chain": _clip(" -> ".join(
+            chain + (os.path.realpath(base_path),)), 400)})
     if base_path is None:
-        raise ProfileError([Problem(path, mark.line, mark.column, "extends",
-                                    _("no such profile %(name)r (built-in profiles: %(names)s)")
-                                    % {"name": base_name, "names": ", ".join(builtin_profiles())})])
+        raise fail(_("no such profile %(name)s (built-in profiles: %(names)s)")
+                   % {"name": excerpt(base_name), "names": ", ".join(builtin_profiles())})
     return merge(_load_raw(base_path, chain), data)
 
 
@@ -435,24 +651,36 @@ class _Validator:
                              _("unknown key (expected one of: %(keys)s)") % {
                                  "keys": ", ".join(allowed)})
 
-    def size(self, data, key, path, default=None, required=False):
+    def size(self, data, key, path, default=None, required=False, allow_zero=False):
+        """A size of 1 B to 8 EiB (0 B too if *allow_zero*)."""
         if key not in data or data[key] is None:
             if required:
                 self.problem(data, None, _join(path, key), _("missing (expected a size)"))
             return default
         value = data[key]
         try:
-            return parse_size(value)
+            size = parse_size(value)
         except SizeError as exc:
             self.problem(data, key, _join(path, key),
-                         _("%(error)s, got %(value)r") % {"error": exc, "value": value})
+                         _("%(error)s, got %(value)s") % {"error": exc, "value": _show(value)})
             return default
+        if size > MAX_SIZE:
+            self.problem(data, key, _join(path, key),
+                         _("%(value)s is too large (at most %(max)s)") % {
+                             "value": _show(value), "max": format_size(MAX_SIZE)})
+            return default
+        if size <= 0 and not (allow_zero and size == 0):
+            self.problem(data, key, _join(path, key),
+                         _("a size must be larger than 0, got %(value)s") % {
+                             "value": _show(value)})
+            return default
+        return size
 
     def boolean(self, data, key, path, default):
         value = data.get(key, default)
         if not isinstance(value, bool):
             self.problem(data, key, _join(path, key),
-                         _("expected true or false, got %(value)r") % {"value": value})
+                         _("expected true or false, got %(value)s") % {"value": _show(value)})
             return default
         return value
 
@@ -461,29 +689,40 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not low <= value <= high:
             self.problem(data, key, _join(path, key),
-                         _("expected a number from %(low)s to %(high)s, got %(value)r") % {
-                             "low": low, "high": high, "value": value})
+                         _("expected a number from %(low)s to %(high)s, got %(value)s") % {
+                             "low": low, "high": high, "value": _show(value)})
             return default
         return value
 
-    def text(self, data, key, path, default):
+    def text(self, data, key, path, default, check=None):
+        """A non-empty string; *check* (a :mod:`~org_ovirt_node.names` validator) may
+        refuse it with its own message."""
         value = data.get(key, default)
         if not isinstance(value, str) or not value.strip():
             self.problem(data, key, _join(path, key),
-                         _("expected a non-empty string, got %(value)r") % {"value": value})
+                         _("expected a non-empty string, got %(value)s") % {
+                             "value": _show(value)})
             return default
+        if check is not None:
+            try:
+                check(value)
+            except InvalidNameError as exc:
+                self.problem(data, key, _join(path, key), str(exc))
+                return default
         return value
 
     def choice(self, data, key, path, default, choices):
         value = data.get(key, default)
         if value not in choices:
             self.problem(data, key, _join(path, key),
-                         _("expected one of %(choices)s, got %(value)r") % {
-                             "choices": ", ".join(choices), "value": value})
+                         _("expected one of %(choices)s, got %(value)s") % {
+                             "choices": ", ".join(choices), "value": _show(value)})
             return default
         return value
 
-    def names(self, data, key, path, default, choices=None):
+    def names(self, data, key, path, default, choices=None, check=None):
+        """A list of names (a single string is a list of one), each one of *choices* or
+        accepted by *check*."""
         value = data.get(key, default)
         if isinstance(value, str):
             value = [value]
@@ -493,12 +732,19 @@ class _Validator:
             return tuple(default)
         out = []
         for i, item in enumerate(value):
+            message = None
             if not isinstance(item, str) or not item or (choices and item not in choices):
                 if choices:
-                    message = _("expected one of %(choices)s, got %(value)r") % {
-                        "choices": ", ".join(choices), "value": item}
+                    message = _("expected one of %(choices)s, got %(value)s") % {
+                        "choices": ", ".join(choices), "value": _show(item)}
                 else:
-                    message = _("expected a name, got %(value)r") % {"value": item}
+                    message = _("expected a name, got %(value)s") % {"value": _show(item)}
+            elif check is not None:
+                try:
+                    check(item)
+                except InvalidNameError as exc:
+                    message = str(exc)
+            if message is not None:
                 if isinstance(value, LList) and value.marks[i].line:
                     # A block list: point at the offending item, not at the key.
                     mark = value.marks[i]
@@ -511,9 +757,57 @@ class _Validator:
         return tuple(out)
 
 
+def _safe_repr(value):
+    try:
+        return repr(value)
+    except Exception:  # noqa: BLE001 - e.g. an int too long to print; say what it is
+        return "<%s>" % type(value).__name__
+
+
+def _show(value):
+    """A rejected value as a message quotes it: a short, sanitised excerpt."""
+    if isinstance(value, (dict, list, tuple)):
+        return _type(value)
+    if isinstance(value, (str, bytes, bytearray)):
+        return excerpt(value)
+    return excerpt(_safe_repr(value), quote=False)
+
+
 def _type(value):
-    return {dict: "a mapping", LMap: "a mapping", list: "a list", LList: "a list"}.get(
-        type(value), "%r" % (value,))
+    if isinstance(value, dict):
+        return _("a mapping")
+    if isinstance(value, (list, tuple)):
+        return _("a list")
+    return _show(value)
+
+
+def _check_line(text):
+    """The profile's name: one printable line (it reaches comments of generated files)."""
+    if len(text) > MAX_NAME or not text.isprintable():
+        raise InvalidNameError(
+            _("expected a single line of printable text (no control characters), at most "
+              "%(max)d characters, got %(value)s") % {"max": MAX_NAME, "value": excerpt(text)})
+    return text
+
+
+def _check_pool_name(text):
+    return check_lvm_name(text, "thin pool")
+
+
+def _description(v, data):
+    value = data.get("description")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        v.problem(data, "description", "description",
+                  _("expected text, got %(value)s") % {"value": _show(value)})
+        return ""
+    if not value.replace("\n", "").replace("\t", "").isprintable():
+        v.problem(data, "description", "description",
+                  _("the description contains control characters: %(value)s")
+                  % {"value": excerpt(value)})
+        return ""
+    return value
 
 
 def normalize_mountpoint(path):
@@ -527,6 +821,18 @@ def normalize_mountpoint(path):
 _TOP_KEYS = ("name", "description", "disk", "volume_group", "thin_pool", "filesystems",
              "swap", "mounts", "forbidden_mounts", "rules")
 _MOUNT_KEYS = ("presence", "kind", "min", "default", "grow", "filesystems", "options")
+
+
+def _check_is_profile(data):
+    """Refuse, with one problem that quotes none of its text, a parsed file none of whose
+    top-level keys is a profile key (``--profile=/etc/shadow``)."""
+    if data and "extends" not in data and not any(key in _TOP_KEYS for key in data):
+        mark = data.mark
+        raise ProfileError([Problem(mark.file, mark.line, mark.column, "", P_(
+            "not a profile: its %(count)d top-level key is not a profile key (expected "
+            "%(keys)s)", "not a profile: none of its %(count)d top-level keys is a profile key "
+            "(expected %(keys)s)", len(data)) % {"count": len(data),
+                                                 "keys": ", ".join(_TOP_KEYS)})])
 
 
 def _build(data, origin):
@@ -550,12 +856,14 @@ def _build(data, origin):
         v.problem(fs, "default", "filesystems.default",
                   _("%(fs)r is not in filesystems.allowed (%(allowed)s)") % {
                       "fs": default_fs, "allowed": ", ".join(allowed_fs)})
-    options = v.names(fs, "options", "filesystems", ())
+    options = v.names(fs, "options", "filesystems", (), check=check_mount_options)
+    vg_name = v.text(vg, "name", "volume_group", "onn", check=check_lvm_name)
+    pool_name = v.text(pool, "name", "thin_pool", "pool00", check=_check_pool_name)
 
-    mounts = _build_mounts(v, data, allowed_fs, options)
+    mounts = _build_mounts(v, data, allowed_fs, options, pool_name)
     forbidden = _build_forbidden(v, data, mounts)
 
-    reserve_min = v.size(vg, "reserve_min", "volume_group", 0)
+    reserve_min = v.size(vg, "reserve_min", "volume_group", 0, allow_zero=True)
     reserve_max = v.size(vg, "reserve_max", "volume_group", None)
     if reserve_max is not None and reserve_min > reserve_max:
         v.problem(vg, "reserve_min", "volume_group.reserve_min",
@@ -569,23 +877,24 @@ def _build(data, origin):
         if value is False:
             value = rule_catalog.OFF  # YAML 1.1 reads a bare `off` as false
         if value not in rule_catalog.SEVERITIES:
-            v.problem(rules, key, "rules.%s" % key, _("expected one of %(choices)s, got %(value)r")
-                      % {"choices": ", ".join(rule_catalog.SEVERITIES), "value": value})
+            v.problem(rules, key, _join("rules", key),
+                      _("expected one of %(choices)s, got %(value)s")
+                      % {"choices": ", ".join(rule_catalog.SEVERITIES), "value": _show(value)})
             continue
         severities[info.slug] = value
 
     profile_kwargs = dict(
-        name=v.text(data, "name", "", "unnamed"),
-        description=str(data.get("description", "") or ""),
+        name=v.text(data, "name", "", "unnamed", check=_check_line),
+        description=_description(v, data),
         source=origin,
         mounts=MappingProxyType(mounts),
         forbidden_mounts=forbidden,
         min_disk_total=v.size(disk, "min_total", "disk", None),
-        vg_name=v.text(vg, "name", "volume_group", "onn"),
+        vg_name=vg_name,
         reserve_percent=v.number(vg, "reserve_percent", "volume_group", 0, 0, 100),
         reserve_min=reserve_min,
         reserve_max=reserve_max,
-        pool_name=v.text(pool, "name", "thin_pool", "pool00"),
+        pool_name=pool_name,
         overcommit=v.boolean(pool, "overcommit", "thin_pool", False),
         min_metadata=v.size(pool, "min_metadata", "thin_pool", None),
         all_thin_in_root_pool=v.boolean(pool, "all_thin_in_root_pool", "thin_pool", True),
@@ -607,18 +916,25 @@ def _build(data, origin):
     return Profile(**profile_kwargs)
 
 
-def _build_mounts(v, data, allowed_fs, options):
+def _build_mounts(v, data, allowed_fs, options, pool_name):
     raw_mounts = data.get("mounts")
     mounts = {}
+    # LV names the planner will use: each mount's must be valid and unique.
+    lv_names = {"swap": (N_("swap"), True), pool_name: (N_("the thin pool"), True)}
     if not isinstance(raw_mounts, dict):
         v.problem(data, "mounts" if "mounts" in data else None, "mounts",
                   _("expected a mapping of mount points (at least '/')"))
         return mounts
     for point, spec in raw_mounts.items():
-        path = "mounts.%s" % point
+        path = _join("mounts", point)
         norm = normalize_mountpoint(point)
         if norm is None:
             v.problem(raw_mounts, point, path, _("a mount point must be an absolute path"))
+            continue
+        try:
+            check_mountpoint(norm)
+        except InvalidNameError as exc:
+            v.problem(raw_mounts, point, path, str(exc))
             continue
         if norm in mounts:
             v.problem(raw_mounts, point, path,
@@ -639,15 +955,19 @@ def _build_mounts(v, data, allowed_fs, options):
                       % {"min": format_size(min_size), "default": format_size(default_size)})
         fss = v.names(spec, "filesystems", path, allowed_fs, FILESYSTEMS)
         mark = raw_mounts.mark_of(point)
+        kind = v.choice(spec, "kind", path, KIND_THIN, MOUNT_KINDS)
+        if kind != KIND_PARTITION and not _check_lv_name(v, raw_mounts, point, path, norm,
+                                                         lv_names):
+            continue
         mounts[norm] = MountRule(
             mountpoint=norm,
             presence=v.choice(spec, "presence", path, REQUIRED, PRESENCES),
-            kind=v.choice(spec, "kind", path, KIND_THIN, MOUNT_KINDS),
+            kind=kind,
             min_size=min_size,
             default_size=default_size,
             grow=v.boolean(spec, "grow", path, False),
             filesystems=fss,
-            options=v.names(spec, "options", path, options),
+            options=v.names(spec, "options", path, options, check=check_mount_options),
             where="%s:%s" % (mark.file, mark.line) if mark.line else mark.file,
         )
     if "/" not in mounts:
@@ -659,6 +979,27 @@ def _build_mounts(v, data, allowed_fs, options):
         else:
             v.problem(raw_mounts, "/", "mounts./.presence", _("'/' cannot be optional"))
     return mounts
+
+
+def _check_lv_name(v, raw_mounts, point, path, norm, lv_names):
+    """Whether the LV the planner makes for mount point *norm* gets a valid name that no
+    other LV of the layout has (``/var_log`` and ``/var/log`` would share ``var_log``)."""
+    lv_name = lv_name_for_mountpoint(norm)
+    try:
+        check_lvm_name(lv_name, "LV")
+    except InvalidNameError as exc:
+        v.problem(raw_mounts, point, path,
+                  _("the LV for this mount point would be named after it, and LVM refuses "
+                    "that: %(error)s (or use kind: partition)") % {"error": exc})
+        return False
+    if lv_name in lv_names:
+        other, translate = lv_names[lv_name]
+        v.problem(raw_mounts, point, path,
+                  _("its LV would get the same LV name %(lv)s as %(other)s")
+                  % {"lv": excerpt(lv_name), "other": _(other) if translate else other})
+        return False
+    lv_names[lv_name] = (norm, False)
+    return True
 
 
 def _build_forbidden(v, data, mounts):
@@ -674,9 +1015,15 @@ def _build_forbidden(v, data, mounts):
         mark = raw.marks[i] if isinstance(raw, LList) else Mark(v.origin)
         if norm is None:
             v.problems.append(Problem(mark.file, mark.line, mark.column, key,
-                                      _("expected an absolute mount point, got %(value)r")
-                                      % {"value": point}))
-        elif norm in mounts:
+                                      _("expected an absolute mount point, got %(value)s")
+                                      % {"value": _show(point)}))
+            continue
+        try:
+            check_mountpoint(norm)
+        except InvalidNameError as exc:
+            v.problems.append(Problem(mark.file, mark.line, mark.column, key, str(exc)))
+            continue
+        if norm in mounts:
             v.problems.append(Problem(mark.file, mark.line, mark.column, key,
                                       _("%(point)s is both forbidden and listed under "
                                         "mounts (%(where)s)") % {

@@ -5,15 +5,19 @@ The semantics are those of blivet's ``Size`` (libbytesize): IEC units (``KiB``, 
 the bare letters ``K``/``M``/``G``/``T``/``P`` mean the binary unit, as in ``Size("6 G")``.
 Unlike ``Size``, a bare number is refused: a profile must say what it means.
 """
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
 from org_ovirt_node.i18n import _
+from org_ovirt_node.sanitize import MAX_SCALAR
 
 KiB = 1024
 MiB = 1024 ** 2
 GiB = 1024 ** 3
 TiB = 1024 ** 4
+PiB = 1024 ** 5
+EiB = 1024 ** 6
 
 _UNITS = {
     "b": 1,
@@ -26,6 +30,8 @@ _UNITS = {
 _SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$")
 
 UNIT_NAMES = "B, KiB, MiB, GiB, TiB, PiB, kB, MB, GB, TB, PB"
+MAX_SIZE_TEXT = MAX_SCALAR
+"""Longer text is refused before any arithmetic (callers bound the value itself)."""
 
 
 class SizeError(ValueError):
@@ -39,6 +45,9 @@ def parse_size(text):
     """
     if not isinstance(text, str):
         raise SizeError(_("expected a size with a unit, e.g. '6 GiB'"))
+    if len(text) > MAX_SIZE_TEXT:
+        raise SizeError(_("too long for a size (at most %(max)d characters)")
+                        % {"max": MAX_SIZE_TEXT})
     match = _SIZE_RE.match(text)
     if not match:
         if re.match(r"^\s*-?[0-9.]+\s*$", text):
@@ -57,18 +66,39 @@ def parse_size(text):
     return int(value)
 
 
+_IEC_UNITS = (("EiB", EiB), ("PiB", PiB), ("TiB", TiB), ("GiB", GiB), ("MiB", MiB),
+              ("KiB", KiB))
+_SCIENTIFIC_FROM = 10 ** 6 * EiB
+
+
 def format_size(num_bytes, precision=2):
     """Render *num_bytes* in the largest IEC unit that keeps the number >= 1.
 
     Trailing zeros are dropped (``6 GiB``, ``1.07 GiB``, ``1100 MiB`` stays ``1.07 GiB``).
+    Any int renders, however large (from a million EiB on in scientific notation,
+    ``1.39e+42 EiB``); ``None`` or anything that is not a finite number gives ``?``.
     """
-    if num_bytes is None:
+    try:
+        value = int(num_bytes)
+    except (TypeError, ValueError, OverflowError):
         return "?"
-    sign = "-" if num_bytes < 0 else ""
-    value = abs(int(num_bytes))
-    for unit, factor in (("PiB", 1024 ** 5), ("TiB", TiB), ("GiB", GiB), ("MiB", MiB),
-                         ("KiB", KiB)):
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= _SCIENTIFIC_FROM:
+        return "%s%s EiB" % (sign, _scientific(value, EiB))
+    for unit, factor in _IEC_UNITS:
         if value >= factor:
             text = ("%.*f" % (precision, value / factor)).rstrip("0").rstrip(".")
             return "%s%s %s" % (sign, text, unit)
     return "%s%d B" % (sign, value)
+
+
+def _scientific(value, factor):
+    """``value / factor`` as ``1.39e+42``, through logarithms: float division overflows
+    beyond 2**1024 and ``str()`` of a huge int is refused or slow."""
+    exponent_f = math.log10(value) - math.log10(factor)
+    exponent = int(math.floor(exponent_f))
+    mantissa = round(10 ** (exponent_f - exponent), 2)
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return "%se+%d" % (("%.2f" % mantissa).rstrip("0").rstrip("."), exponent)

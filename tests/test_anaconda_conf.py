@@ -146,3 +146,71 @@ def test_derived_profile_renders_its_changes():
     assert parsed["/"]["min"] == Size("10 GiB")
     assert "swap" not in parsed
     assert "/var/lib/libvirt" in conf["Storage Constraints"]["must_not_be_on_root"].split()
+
+
+# --- hostile and unusual profiles (issue 9) --------------------------------------------------
+def test_root_on_a_partition_and_no_swap_renders():
+    """Used to crash with max() of an empty sequence: no LVM mount and no swap."""
+    profile = load_profile("ovirt-node").derive(
+        {"mounts": {point: {"presence": "optional"} for point in load_profile().mounts
+                    if point not in ("/", "/boot")},
+         "swap": {"policy": "none"}}, "test")
+    profile = profile.derive({"mounts": {"/": {"kind": "partition"}}}, "test")
+    conf = read_conf(render_dropin(profile))
+    assert conf["Storage"]["default_scheme"] == "PLAIN"
+    parsed = partitioning(conf["Storage"]["default_partitioning"])
+    assert parsed == [{"name": "/", "min": Size(profile.root.min_size)}]
+    assert conf["Storage Constraints"]["root_device_types"].split() == ["PARTITION"]
+
+
+def test_cli_exports_root_on_a_partition(tmp_path, capsys):
+    site = tmp_path / "site.yaml"
+    site.write_text("name: plain\nswap: {policy: none}\nmounts:\n"
+                    "  /: {kind: partition, min: 10 GiB}\n  /boot: {kind: partition}\n")
+    assert main(["profile", "export-anaconda", "--profile", str(site)]) == 0
+    conf = read_conf(capsys.readouterr().out)
+    assert partitioning(conf["Storage"]["default_partitioning"]) == [
+        {"name": "/", "min": Size("10 GiB")}]
+
+
+def test_lv_root_uses_the_lvm_scheme():
+    profile = load_profile("ovirt-node").derive({"mounts": {"/": {"kind": "lv"}}}, "test")
+    assert read_conf(render_dropin(profile))["Storage"]["default_scheme"] == "LVM"
+
+
+def test_percent_in_a_mount_point_survives_interpolation():
+    """Anaconda's ConfigParser interpolates %: a literal % must be written %%."""
+    profile = load_profile("ovirt-node").derive(
+        {"mounts": {"/srv/100%": {"kind": "partition", "min": "1 GiB", "default": "1 GiB"}}},
+        "t")
+    conf = read_conf(render_dropin(profile))
+    assert "/srv/100%" in conf["Storage Constraints"]["must_not_be_on_root"].split()
+    assert "/srv/100%" in partition_sizes(conf["Storage Constraints"]["req_partition_sizes"])
+
+
+def _bad_profile(**changes):
+    """The default profile with fields replaced behind the loader's back."""
+    import dataclasses
+    return dataclasses.replace(load_profile("ovirt-node"), **changes)
+
+
+def _bad_mounts(point):
+    from org_ovirt_node.profile import MountRule
+    profile = load_profile("ovirt-node")
+    mounts = dict(profile.mounts)
+    mounts[point] = MountRule(mountpoint=point, min_size=1024 ** 3, default_size=1024 ** 3)
+    return mounts
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"mounts": _bad_mounts("/srv\n%pre\nid\n%end")}, "mount point"),
+    ({"mounts": _bad_mounts("/srv\n[Anaconda]")}, "mount point"),
+    ({"mounts": _bad_mounts("/a b")}, "mount point"),
+    ({"name": "x\n[Anaconda]\nkickstart_modules ="}, "profile name"),
+])
+def test_dropin_refuses_values_that_break_its_lines(changes, fragment):
+    with pytest.raises(ValueError) as exc:
+        render_dropin(_bad_profile(**changes))
+    message = str(exc.value)
+    assert "cannot write the Anaconda configuration" in message and fragment in message
+    assert "\n" not in message

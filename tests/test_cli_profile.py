@@ -170,3 +170,72 @@ def test_cli_does_not_import_blivet_for_profiles():
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("NOBLIVET")
+
+
+# --- hostile files (issue 9) -----------------------------------------------------------------
+FAKE_SHADOW = ("root:$6$rootSalt$rootSecretHashAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:19000:0:"
+               "99999:7:::\n"
+               "daemon:*:19000:0:99999:7:::\n"
+               "alice:$6$aliceSalt$aliceSecretHashBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB:19000:0:99999"
+               ":7:::\n"
+               "bob:!:19000::::::\n")
+
+
+@pytest.mark.parametrize("command", [["validate"], ["show"], ["export-anaconda", "--profile"]])
+def test_a_shadow_file_is_not_printed(capsys, tmp_path, command):
+    path = tmp_path / "shadow"
+    path.write_text(FAKE_SHADOW)
+    status, out, err = run(capsys, "profile", *command, str(path))
+    assert (status, out) == (2, "")
+    assert len(err.splitlines()) == 1 and "not a profile" in err
+    for secret in ("Secret", "Salt", "alice", "daemon", "$6$", "bob"):
+        assert secret not in err
+
+
+def test_a_passwd_like_file_gets_one_error(capsys, tmp_path):
+    path = tmp_path / "passwd"
+    path.write_text("root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n")
+    status, out, err = run(capsys, "profile", "validate", str(path))
+    assert status == 2 and len(err.splitlines()) == 1
+    assert "alice" not in err and "/bin/bash" not in err
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null", "/proc/self/environ", "/"])
+def test_special_files_are_clean_errors(capsys, path):
+    status, out, err = run(capsys, "profile", "validate", path)
+    assert (status, out) == (2, "")
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    if path != "/proc/self/environ":
+        assert "not a regular file" in err
+
+
+def test_fifo_profile_never_blocks(tmp_path):
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(str(fifo))
+    status, out, err = run_module("profile", "validate", str(fifo))   # timeout=60 in run_module
+    assert status == 2 and "not a regular file" in err
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("name: &a [*a]\n", "anchors and aliases"),
+    ("name: 2001-13-45\nmounts: {/: {}}\n", "!!timestamp"),
+    ("mounts: " + "[" * 1000 + "]" * 1000 + "\n", "nested deeper"),
+    ('extends: ovirt-node\nmounts:\n  "/srv\\n%pre": {}\n', "whitespace or control"),
+])
+def test_hostile_profiles_exit_2_with_one_line(capsys, tmp_path, text, fragment):
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    status, out, err = run(capsys, "profile", "export-anaconda", "--profile", str(path))
+    assert (status, out) == (2, "")
+    assert len(err.splitlines()) == 1 and fragment in err and "%pre\n" not in err
+
+
+def test_export_refusal_by_the_renderer_is_a_usage_error(capsys, monkeypatch):
+    from org_ovirt_node import anaconda_conf
+    from org_ovirt_node.names import InvalidNameError
+
+    def refuse(profile):
+        raise InvalidNameError("cannot write the Anaconda configuration: mount point '/a\\nb'")
+    monkeypatch.setattr(anaconda_conf, "render_dropin", refuse)
+    status, out, err = run(capsys, "profile", "export-anaconda")
+    assert (status, out) == (2, "") and "cannot write the Anaconda configuration" in err

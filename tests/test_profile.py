@@ -379,3 +379,342 @@ def test_to_dict_round_trips(tmp_path):
     assert again.mounts == {k: v.__class__(**{**v.__dict__, "where": again.mounts[k].where})
                             for k, v in prof.mounts.items()}
     assert os.path.basename(prof.source) == "ovirt-node-minimal.yaml"
+
+
+# --- hostile input (issue 9) ----------------------------------------------------------------
+INJECTED = "/srv\n%pre\ntouch /tmp/pwned\n%end"
+
+
+def only(excinfo, key=None):
+    """The single problem of a ProfileError (optionally checking its key)."""
+    problem = only_problem(excinfo)
+    if key is not None:
+        assert problem.key.startswith(key), problem
+    return problem
+
+
+@pytest.mark.parametrize("text, where, fragment", [
+    ('extends: ovirt-node\nmounts:\n  "/srv\\n%%pre\\nid\\n%%end": {presence: optional}\n',
+     (3, 3), "whitespace or control characters"),
+    ('extends: ovirt-node\nforbidden_mounts: ["/srv\\n%%pre"]\n', (2, 20), "whitespace"),
+    ('extends: ovirt-node\nmounts:\n  "/a b": {}\n', (3, 3), "whitespace"),
+    ("extends: ovirt-node\nmounts:\n  /a'b: {}\n", (3, 3), "quotes"),
+    ('extends: ovirt-node\nmounts:\n  /var:\n    options: ["discard\\n%%pre"]\n', (4, 15),
+     "characters mount options do not use"),
+    ('extends: ovirt-node\nmounts:\n  /var:\n    options:\n      - "a b"\n', (5, 9),
+     "characters mount options do not use"),
+    ("extends: ovirt-node\nfilesystems:\n  options: ['x,,y']\n", (3, 13), "empty option"),
+    ('extends: ovirt-node\nvolume_group:\n  name: "onn\\n%%pre"\n', (3, 3),
+     "VG name 'onn\\n%pre' has characters LVM does not allow"),
+    ("extends: ovirt-node\nvolume_group:\n  name: my vg\n", (3, 3), "LVM does not allow"),
+    ("extends: ovirt-node\nvolume_group:\n  name: -onn\n", (3, 3), "hyphen"),
+    ("extends: ovirt-node\nthin_pool:\n  name: pool_tmeta\n", (3, 3), "reserved by LVM"),
+    ("extends: ovirt-node\nthin_pool:\n  name: snapshot0\n", (3, 3), "reserved by LVM"),
+    ('extends: ovirt-node\nname: "x\\n%%pre"\n', (2, 1), "control characters"),
+    ("extends: ovirt-node\nname: \"x\\e[2J\"\n", (2, 1), "control characters"),
+    ('extends: ovirt-node\ndescription: "a\\x1b[2Jb"\n', (2, 1), "control characters"),
+    ("extends: ovirt-node\nmounts:\n  /d\u00e9p\u00f4t: {}\n", (3, 3),
+     "LV name 'd\u00e9p\u00f4t'"),
+    ("extends: ovirt-node\nmounts:\n  /snapshots: {}\n", (3, 3), "reserved by LVM"),
+    ("extends: ovirt-node\nmounts:\n  /" + "a" * 200 + ": {}\n", (3, 3), "too long"),
+    ("extends: ovirt-node\nmounts:\n  /root: {}\n", (3, 3), "same LV name 'root' as /"),
+    ("extends: ovirt-node\nmounts:\n  /var_log: {}\n", (3, 3), "same LV name 'var_log'"),
+    ("extends: ovirt-node\nmounts:\n  /pool00: {}\n", (3, 3), "thin pool"),
+])
+def test_names_reaching_generated_text_are_validated_at_load(text, where, fragment):
+    """A name that would reach a kickstart or an Anaconda drop-in is refused with its place."""
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(text.replace("%%", "%"), "site.yaml")
+    problem = only_problem(exc)
+    assert (problem.line, problem.column) == where, problem
+    assert fragment in problem.message, problem
+    assert "\n" not in str(exc.value) and "\x1b" not in str(exc.value)
+
+
+def test_partition_mounts_need_no_lv_name():
+    prof = load_profile_text("extends: ovirt-node\nmounts:\n  /snapshots: {kind: partition}\n",
+                             "site.yaml")
+    assert prof.mounts["/snapshots"].kind == "partition"
+
+
+def test_injected_mount_point_never_reaches_the_problem_text(tmp_path):
+    path = write(tmp_path, "evil.yaml", 'extends: ovirt-node\nmounts:\n  "%s": {}\n'
+                 % INJECTED.replace("\n", "\\n"))
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    text = str(exc.value)
+    assert text.startswith("%s:3:3: mounts." % path)
+    assert len(text.splitlines()) == 1 and "\n%pre" not in text and "\\n%pre" in text
+
+
+# Limits: aliases, depth, size, scalars.
+ALIAS_BOMB = "".join("%s: &%s [%s]\n" % (c, c, ",".join(["*%s" % p] * 9) if p else
+                                        ",".join(['"lol"'] * 9))
+                     for p, c in zip([""] + list("abcdefgh"), "abcdefghi"))
+
+
+def test_alias_bomb_is_refused_at_once():
+    assert len(ALIAS_BOMB) < 700
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(ALIAS_BOMB, "bomb.yaml")
+    problem = only_problem(exc)
+    assert (problem.line, problem.column) == (1, 4)
+    assert "anchors" in problem.message and "extends" in problem.message
+
+
+@pytest.mark.parametrize("text, where", [
+    ("name: &a [*a]\n", (1, 7)),
+    ("a: &x 1\nname: *x\n", (1, 4)),
+    ("<<: *undefined\n", (1, 5)),
+    ("name: *" + "z" * 5000 + "\n", (1, 7)),
+])
+def test_aliases_and_anchors_are_refused(text, where):
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(text, "a.yaml")
+    problem = only_problem(exc)
+    assert (problem.line, problem.column) == where
+    assert len(problem.message) < 300
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 50000])
+def test_deep_nesting_is_refused(depth):
+    for text in ("mounts: " + "[" * depth + "]" * depth + "\n",
+                 "mounts: " + "{a: " * depth + "1" + "}" * depth + "\n"):
+        with pytest.raises(ProfileError) as exc:
+            load_profile_text(text, "deep.yaml")
+        problem = only_problem(exc)
+        assert "nested deeper than 32" in problem.message and problem.line == 1
+
+
+def test_nesting_up_to_the_limit_is_only_a_schema_problem():
+    text = "name: x\nmounts:\n  /: {}\nrules: " + "[" * 31 + "]" * 31 + "\n"
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(text, "deep.yaml")
+    assert "expected a mapping" in only_problem(exc).message
+
+
+def test_long_scalar_is_refused():
+    text = "name: " + "x" * 5000 + "\nmounts:\n  /: {}\n"
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(text, "long.yaml")
+    problem = only_problem(exc)
+    assert (problem.line, problem.column) == (1, 7)
+    assert "longer than 4096" in problem.message and "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+        not in problem.message
+
+
+def test_too_many_nodes_are_refused():
+    text = "rules: [" + ",".join(["1"] * 20000) + "]\n"
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(text, "many.yaml")
+    assert "more than 2000 values" in only_problem(exc).message
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ("2001-13-45", "cannot read '2001-13-45' as YAML type !!timestamp"),
+    ("9" * 4000, "is out of range"),
+    ("!!float abc", "cannot read 'abc' as YAML type !!float"),
+    ("!!bool maybe", "cannot read 'maybe' as YAML type !!bool"),
+    ("!!timestamp x", "cannot read 'x' as YAML type !!timestamp"),
+    ("!!int 0x", "cannot read '0x' as YAML type !!int"),
+    ("!!int ''", "cannot read '' as YAML type !!int"),
+    ("!!binary 'a'", "failed to decode base64 data"),
+    ("!foo x", "could not determine a constructor for the tag '!foo'"),
+    ("!!python/name:os.system x", "could not determine a constructor"),
+    ("!" + "t" * 3000 + " x", "could not determine a constructor"),
+    ("!!map x", "expected a mapping node"),
+    ("!!set x", "expected a mapping node"),
+    ("!!omap x", "expected a sequence"),
+    ("!!merge x", "could not determine a constructor"),
+])
+def test_scalars_yaml_resolves_to_other_types_are_clean_errors(value, fragment):
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: %s\nmounts:\n  /: {}\n" % value, "t.yaml")
+    problem = only_problem(exc)
+    assert (problem.line, problem.column, problem.key) == (1, 7, "name"), problem
+    assert fragment in problem.message
+    assert len(str(exc.value)) < 300
+
+
+def test_a_5000_digit_integer_is_a_clean_error():
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: %s\nmounts:\n  /: {}\n" % ("9" * 5000), "t.yaml")
+    problem = only_problem(exc)
+    assert (problem.line, problem.column) == (1, 7)
+    assert "longer than 4096" in problem.message
+
+
+@pytest.mark.parametrize("key", ["2001-13-45", "!!bool maybe", "!!float x"])
+def test_bad_scalars_as_keys_are_clean_errors(key):
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("%s: 1\nmounts:\n  /: {}\n" % key, "t.yaml")
+    assert exc.value.problems[0].line == 1
+
+
+def test_non_string_values_are_quoted_briefly():
+    text = "name: x\nmounts:\n  /: {}\nswap:\n  policy: %s\n" % ("9" * 4000)
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(text, "t.yaml")
+    assert len(str(exc.value)) < 400
+
+
+# Sizes.
+@pytest.mark.parametrize("size, fragment", [
+    ("9 EiB", "at most 8 EiB"),
+    ("100000000000000000000000000000000000 PiB", "at most 8 EiB"),
+    ("0 B", "larger than 0"),
+    ("0.1 B", "larger than 0"),
+])
+def test_sizes_are_bounded(size, fragment):
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("extends: ovirt-node\nmounts:\n  /var: {min: %s}\n" % size, "s.yaml")
+    problem = only_problem(exc)
+    assert problem.key == "mounts./var.min" and fragment in problem.message
+
+
+def test_zero_reserve_is_allowed():
+    prof = load_profile_text("extends: ovirt-node\nvolume_group: {reserve_min: 0 B}\n", "s.yaml")
+    assert prof.reserve_min == 0
+    prof = load_profile_text("extends: ovirt-node\nmounts:\n  /var: {min: 8 EiB, default: 8 EiB}\n",
+                             "s.yaml")
+    assert prof.mounts["/var"].min_size == 8 * 1024 ** 6
+
+
+# Files.
+def test_profile_path_must_be_a_regular_file(tmp_path):
+    for path in ("/dev/zero", "/dev/null", str(tmp_path)):
+        with pytest.raises(ProfileError) as exc:
+            load_profile(path)
+        assert "not a regular file" in only_problem(exc).message, path
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(str(fifo))
+    with pytest.raises(ProfileError) as exc:     # never blocks waiting for a writer
+        load_profile(str(fifo))
+    assert "not a regular file" in only_problem(exc).message
+
+
+def test_extends_must_name_a_regular_file(tmp_path):
+    path = write(tmp_path, "site.yaml", "extends: /dev/zero\n")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    assert "not a regular file" in only_problem(exc).message
+
+
+def test_big_file_is_refused_with_a_bounded_read(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("# " + "x" * (2 * 1024 * 1024) + "\nname: x\n")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(str(path))
+    assert "larger than 256 KiB" in only_problem(exc).message
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("# " + "x" * (2 * 1024 * 1024) + "\nname: x\n", "big.yaml")
+    assert "larger than 256 KiB" in only_problem(exc).message
+
+
+def test_proc_file_is_read_with_a_limit_and_not_quoted():
+    with pytest.raises(ProfileError) as exc:
+        load_profile("/proc/self/environ")
+    text = str(exc.value)
+    assert len(exc.value.problems) == 1 and len(text) < 300
+    for value in os.environ.values():
+        if len(value) > 8:
+            assert value not in text
+
+
+def test_non_utf8_file_is_a_clean_error(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: caf\u00e9\nmounts:\n  /: {}\n".encode("latin-1"))
+    with pytest.raises(ProfileError) as exc:
+        load_profile(str(path))
+    problem = only_problem(exc)
+    assert "not UTF-8" in problem.message and "offset 9" in problem.message
+
+
+SHADOW = ("root:$6$Zx8sSecretSalt$hQ0verySecretHashOfRoot000000000000000000000000:19000:0:99999"
+          ":7:::\n"
+          "daemon:*:19000:0:99999:7:::\n"
+          "bob:$6$BobSalt$bobSecretHash1111111111111111111111111111111:19000:0:99999:7:::\n"
+          "carol:$6$CarolSalt$carolSecretHash22222222222222222222222:19000:0:99999:7:::\n")
+
+
+def test_a_file_that_is_not_a_profile_gets_one_error_without_its_content(tmp_path):
+    path = write(tmp_path, "shadow", SHADOW)
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    problem = only_problem(exc)
+    assert "not a profile" in problem.message
+    text = str(exc.value)
+    for secret in ("Secret", "Hash", "bob", "carol", "Salt", "root:"):
+        assert secret not in text, text
+
+
+def test_unknown_keys_are_quoted_briefly_and_counted(tmp_path):
+    lines = "".join("user%d:$6$secret%dsecret%dsecret%d:\n" % ((i,) * 4) for i in range(50))
+    path = write(tmp_path, "site.yaml", "name: x\nmounts:\n  /: {}\n" + lines)
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    problems = exc.value.problems
+    assert len(problems) <= 21
+    assert "more problems" in problems[-1].message
+    for problem in problems:
+        assert len(str(problem)) < 300
+        assert "secret1secret" not in str(problem)
+
+
+def test_problem_location_escapes_the_file_name():
+    with pytest.raises(ProfileError) as exc:
+        load_profile("/nonexistent/a\nb\x1b.yaml")
+    assert "\n" not in str(exc.value) and "\x1b" not in str(exc.value)
+
+
+@pytest.mark.parametrize("value", [None, 5, b"ovirt-node", ["ovirt-node"]])
+def test_load_profile_of_a_non_string_is_a_profile_error(value):
+    with pytest.raises(ProfileError):
+        load_profile(value)
+
+
+def test_long_extends_chain_is_refused(tmp_path):
+    for i in range(40):
+        write(tmp_path, "p%d.yaml" % i, "extends: p%d.yaml\n" % (i + 1) if i < 39
+              else "extends: ovirt-node\n")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(str(tmp_path / "p0.yaml"))
+    assert "extends chain is longer than" in only_problem(exc).message
+
+
+def test_deep_plain_overrides_are_a_profile_error():
+    deep = {"x": "y"}
+    for _ in range(5000):
+        deep = {"a": deep}
+    with pytest.raises(ProfileError):
+        load_profile().derive({"rules": deep}, "--set")
+
+
+def test_derive_validates_names_too():
+    with pytest.raises(ProfileError) as exc:
+        load_profile().derive({"mounts": {INJECTED: {}}}, "--set")
+    assert only_problem(exc).file == "--set"
+
+
+def test_extending_a_file_that_is_not_a_profile_does_not_print_it(tmp_path):
+    shadow = write(tmp_path, "shadow", SHADOW)
+    site = write(tmp_path, "site.yaml", "extends: %s\nname: x\nmounts:\n  /: {}\n" % shadow)
+    with pytest.raises(ProfileError) as exc:
+        load_profile(site)
+    problem = only_problem(exc)
+    assert problem.file == shadow and "not a profile" in problem.message
+    for secret in ("Secret", "Salt", "bob", "carol"):
+        assert secret not in str(exc.value)
+
+
+@pytest.mark.parametrize("text, where, code", [
+    ("name: a\x00b\n", (1, 8), "#x0000"),
+    ("name: x\nmounts:\n  /: {}\n  /v\x1bar: {}\n", (4, 5), "#x001b"),
+    ("name: \ud800\n", (1, 7), "#xd800"),
+])
+def test_characters_yaml_refuses_are_located(text, where, code):
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text(text, "c.yaml")
+    problem = only_problem(exc)
+    assert (problem.line, problem.column) == where
+    assert code in problem.message and "\n" not in str(exc.value)

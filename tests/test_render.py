@@ -117,3 +117,83 @@ def test_text_view_marks_what_exists_and_shows_a_shared_vg_once(disk_dir, ovirt_
     vg_rows = [line for line in lines if re.match(r"^[+ ][│├└─ ]*onn ", line)]
     assert len(vg_rows) == 2 and vg_rows[1].endswith("(see above)")
     assert any("(see above)" in line for line in lines)
+
+
+# --- hostile names (issue 9) ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_plan(tmp_path_factory):
+    """One real plan of the default profile, to alter field by field."""
+    from blivet_helpers import blivet_with_disks
+
+    from org_ovirt_node.profile import load_profile
+    profile = load_profile("ovirt-node")
+    b, disks = blivet_with_disks(str(tmp_path_factory.mktemp("disks")), [100 * GiB])
+    return plan(profile, b, disks, ram=RAM), profile
+
+
+def _with_request(result, kind, **changes):
+    import dataclasses
+    requests = tuple(dataclasses.replace(r, **changes) if r.kind == kind and
+                     (kind != "thinlv" or r.mountpoint == "/var") else r
+                     for r in result.requests)
+    return dataclasses.replace(result, requests=requests)
+
+
+@pytest.mark.parametrize("kind, changes, fragment", [
+    ("thinlv", {"mountpoint": "/var\n%pre\ntouch /tmp/pwned\n%end"}, "mount point"),
+    ("thinlv", {"mountpoint": "/var --fstype=ext4"}, "mount point"),
+    ("thinlv", {"options": ("discard\n%pre",)}, "mount option"),
+    ("thinlv", {"options": ('x" --grow "',)}, "mount option"),
+    ("thinlv", {"name": "var log"}, "LV name"),
+    ("thinlv", {"name": "var_tmeta"}, "LV name"),
+    ("thinlv", {"fstype": "xfs\n%pre"}, "filesystem"),
+    ("thinpool", {"name": "pool\n%pre"}, "thin pool name"),
+    ("partition", {"mountpoint": "/boot\r\n%pre"}, "mount point"),
+    ("partition", {"disk": "sda\n%pre"}, "disk name"),
+    ("pv", {"name": "pv.01\n%pre"}, "kickstart name"),
+    ("pv", {"disk": "sda sdb"}, "disk name"),
+])
+def test_kickstart_refuses_values_that_break_its_lines(small_plan, kind, changes, fragment):
+    result, profile = small_plan
+    with pytest.raises(ValueError) as exc:
+        render_kickstart(_with_request(result, kind, **changes), profile)
+    message = str(exc.value)
+    assert "cannot write the kickstart" in message and fragment in message
+    assert "\n" not in message and "\r" not in message
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"vg_name": "my vg"}, "VG name"),
+    ({"vg_name": "onn\n%pre"}, "VG name"),
+    ({"disks": ("sda", "sdb\n%pre")}, "disk name"),
+    ({"clear": ("sda,sdb",)}, "disk name"),
+    ({"profile_name": "x\n%pre\ntouch /tmp/pwned\n%end"}, "profile name"),
+])
+def test_kickstart_refuses_bad_plan_fields(small_plan, changes, fragment):
+    import dataclasses
+    result, profile = small_plan
+    with pytest.raises(ValueError) as exc:
+        render_kickstart(dataclasses.replace(result, **changes), profile)
+    assert fragment in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_kickstart_quotes_what_shlex_would_split(small_plan):
+    """A mount point pykickstart would read as a comment or split is quoted, and reads back
+    the same."""
+    result, profile = small_plan
+    odd = "/srv/a#b"
+    text = render_kickstart(_with_request(result, "thinlv", mountpoint=odd,
+                                          options=("defaults", "uid=0")), profile)
+    handler = parse(text)
+    lvs = {lv.name: lv for lv in handler.logvol.lvList}
+    var = [r for r in result.requests if r.mountpoint == "/var"][0]
+    assert lvs[var.name].mountpoint == odd
+    assert lvs[var.name].fsopts == "defaults,uid=0"
+    assert '"/srv/a#b"' in text
+
+
+def test_kickstart_of_a_real_plan_is_unchanged_by_quoting(small_plan):
+    result, profile = small_plan
+    text = render_kickstart(result, profile)
+    assert '--fsoptions="defaults,discard"' in text
+    assert "logvol /var --vgname=onn --name=var --thin --poolname=pool00" in text

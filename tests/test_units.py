@@ -71,3 +71,36 @@ def test_format_size_precision():
 @pytest.mark.parametrize("value", [1, 1024, 6 * GiB, 1536 * MiB, 2 * TiB])
 def test_format_size_round_trips_exact_values(value):
     assert parse_size(format_size(value)) == value
+
+
+# --- hostile sizes (issue 9) ----------------------------------------------------------------
+@pytest.mark.parametrize("value, text", [
+    (1024 ** 6, "1 EiB"), (8 * 1024 ** 6, "8 EiB"), (2 ** 64, "16 EiB"),
+    (999000 * 1024 ** 6, "999000 EiB"), (-(2 ** 64), "-16 EiB"),
+])
+def test_format_size_of_huge_sizes(value, text):
+    assert format_size(value) == text
+
+
+@pytest.mark.parametrize("exponent", [70, 100, 200, 1100, 20000, 100000])
+def test_format_size_never_overflows(exponent):
+    """Any int renders (float division overflows at 2**1024; str() of an int refuses more than
+    4300 digits): in EiB, in scientific notation beyond a million EiB."""
+    text = format_size(2 ** exponent)
+    assert text.endswith(" EiB") and len(text) < 40
+    assert format_size(-(2 ** exponent)).startswith("-")
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), "x", object()])
+def test_format_size_of_a_non_number(value):
+    assert format_size(value) == "?"
+
+
+def test_format_size_scientific_value():
+    assert format_size(10 ** 30 * 1024 ** 6) == "1e+30 EiB"
+    assert format_size(2 ** 200) == "1.39e+42 EiB"
+
+
+def test_parse_size_refuses_absurdly_long_text():
+    with pytest.raises(SizeError, match="too long"):
+        parse_size("1" * 100000 + " GiB")

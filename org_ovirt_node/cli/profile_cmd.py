@@ -126,7 +126,11 @@ def cmd_export_anaconda(args):
     if profile is None:
         return EXIT_USAGE
     from org_ovirt_node.anaconda_conf import render_dropin
-    text = render_dropin(profile)
+    from org_ovirt_node.names import InvalidNameError
+    try:
+        text = render_dropin(profile)
+    except InvalidNameError as exc:  # the loader refuses these already; never write half a file
+        raise UsageError(str(exc)) from None
     if args.output == "-":
         sys.stdout.write(text)
     else:
