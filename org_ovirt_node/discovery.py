@@ -14,6 +14,7 @@ import stat
 import subprocess
 
 from org_ovirt_node.i18n import _
+from org_ovirt_node.units import MiB, format_size
 
 AUTO = "auto"
 
@@ -39,6 +40,76 @@ def has_signature(path):
     return result.returncode != 2  # 2: nothing found
 
 
+# How much of a disk must be zeros for it to count as provably empty (with no signature):
+# partition tables, LVM/LUKS/MD headers and filesystem superblocks live in the first MiB,
+# GPT backups and some RAID/ZFS labels in the last.
+BLANK_PROBE = 1 * MiB
+# How far unrecognised data at the start is measured, for the message (bounded work).
+DATA_PROBE_MAX = 64 * MiB
+
+
+def _data_end(handle, offset, length):
+    """How many of the *length* bytes at *offset* reach up to the last non-zero one (0: all
+    zeros)."""
+    handle.seek(offset)
+    return len(handle.read(length).rstrip(b"\0"))
+
+
+def unrecognised_data(path, size):
+    """``None`` if the first and last MiB of *path* (*size* bytes) are all zeros, else what
+    is there, for a message ("8 MiB of unrecognised data at the start"). Call it only when
+    blkid found nothing: this is what tells a blank disk from plain dm-crypt, a raw database
+    volume or a label nobody knows. The extent is measured MiB by MiB up to
+    :data:`DATA_PROBE_MAX` and rounded up to 4 KiB. A disk that cannot be read is not
+    provably empty."""
+    size = int(size)
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            end = _data_end(handle, 0, min(BLANK_PROBE, size))
+            if end:
+                offset = BLANK_PROBE
+                while offset < min(DATA_PROBE_MAX, size):
+                    more = _data_end(handle, offset, BLANK_PROBE)
+                    if not more:
+                        break
+                    end, offset = offset + more, offset + BLANK_PROBE
+                if offset >= DATA_PROBE_MAX:
+                    return _("at least %(size)s of unrecognised data at the start") % {
+                        "size": format_size(DATA_PROBE_MAX)}
+                return _("%(size)s of unrecognised data at the start") % {
+                    "size": format_size(-(-end // 4096) * 4096)}
+            tail = min(BLANK_PROBE, size)
+            if size > BLANK_PROBE and _data_end(handle, size - tail, tail):
+                return _("unrecognised data in the last %(size)s") % {
+                    "size": format_size(tail)}
+    except OSError as exc:
+        return _("cannot read it to prove it is empty (%(err)s)") % {
+            "err": exc.strerror or exc}
+    return None
+
+
+def disk_contents(disk):
+    """What is on *disk* (a blivet disk), as words for a message ("xfs on the whole disk"),
+    or ``None`` when it is provably empty (no format, no device on it, no signature blkid
+    knows, zeros in its first and last MiB): only then may a plan label it without the
+    clear option naming it."""
+    fmt = disk.format
+    if fmt is not None and fmt.type == "disklabel":
+        return _("a %(label)s partition table") % {
+            "label": getattr(fmt, "label_type", None) or "?"}
+    if fmt is not None and getattr(fmt, "contents", None):
+        return fmt.contents
+    if fmt is not None and fmt.type:
+        return _("%(format)s on the whole disk") % {
+            "format": getattr(fmt, "name", None) or fmt.type}
+    if disk.children:
+        return _("devices on it: %(devices)s") % {
+            "devices": ", ".join(sorted(c.name for c in disk.children))}
+    if has_signature(disk.path):
+        return _("a signature blkid recognises")
+    return unrecognised_data(disk.path, disk.size)
+
+
 def discover_disks(blivet, paths_or_auto):
     """Add the disks named by *paths_or_auto* (a list of image files / block devices, or
     ``"auto"``) to *blivet*'s tree without changing anything on them; return them."""
@@ -54,6 +125,13 @@ def discover_disks(blivet, paths_or_auto):
         if stat.S_ISBLK(mode):
             blocks.append(path)
         elif stat.S_ISREG(mode):
+            if _under_dev(path):
+                # blivet and libparted name partitions after their path relative to /dev
+                # ("shm/x/disk1"): the plan would be wrong, or name a device that exists.
+                raise DiscoveryError(
+                    _("%(path)s: an image file under /dev cannot be used (its partitions "
+                      "would be named like device nodes); copy or move it elsewhere")
+                    % {"path": path})
             files.append(path)
         else:
             raise DiscoveryError(_("%(path)s: neither an image file nor a block device")
@@ -64,6 +142,11 @@ def discover_disks(blivet, paths_or_auto):
     if len(set(names)) != len(names):
         raise DiscoveryError(_("a disk is named twice: %(disks)s") % {"disks": ", ".join(names)})
     return disks
+
+
+def _under_dev(path):
+    """Whether *path* resolves to a place under ``/dev`` (as libparted will see it)."""
+    return os.path.realpath(path).startswith("/dev/")
 
 
 def image_disk(blivet, path):
@@ -96,21 +179,37 @@ def image_disk(blivet, path):
     return disk
 
 
-def _whole_disk_format(path):
-    """The existing format of a disk without a partition table, as blkid names it. A type
-    blivet does not know still gets a named format, so it is never mistaken for blank."""
-    from blivet.formats import DeviceFormat, get_device_format_class, get_format
+def _blkid_types(path):
+    """(TYPE, PTTYPE) that ``blkid -p`` reports for *path* ("" when none)."""
     try:
-        found = subprocess.run(["blkid", "-p", "-o", "value", "-s", "TYPE", path],
-                               capture_output=True, text=True, check=False).stdout.strip()
+        out = subprocess.run(["blkid", "-p", "-o", "export", path], capture_output=True,
+                             check=False).stdout.decode("ascii", "replace")
     except OSError:
-        found = ""
-    if found and get_device_format_class(found) is not None:
-        return get_format(found, device=path, exists=True)
+        return "", ""
+    found = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    return found.get("TYPE", ""), found.get("PTTYPE", "")
+
+
+def _whole_disk_format(path):
+    """The existing format of a disk without a partition table libparted reads, as blkid
+    names it. A type blivet does not know, or a partition table libparted cannot read
+    (damaged), still gets a named format, so it is never mistaken for blank."""
+    from blivet.formats import DeviceFormat, get_device_format_class, get_format
+    fs_type, table = _blkid_types(path)
+    if fs_type and get_device_format_class(fs_type) is not None:
+        return get_format(fs_type, device=path, exists=True)
+    if fs_type:
+        words = _("%(type)s on the whole disk") % {"type": fs_type}
+    elif table:
+        words = _("a %(table)s partition table that cannot be read (damaged?)") % {
+            "table": table}
+    else:
+        words = _("a signature blkid recognises")
 
     class Opaque(DeviceFormat):
         _type = "unknown"
-        _name = found or "unknown"
+        _name = fs_type or table or "unknown"
+        contents = words  # for disk_contents()
     return Opaque(device=path, exists=True)
 
 

@@ -6,16 +6,22 @@ driven by the profile: the boot partitions the firmware needs, ``/boot``, one PV
 thin pool, a thin LV per required mount (``/`` growing), swap as the profile says.
 
 Data safety comes first: an existing device is destroyed only when ``clear`` covers its disk;
-otherwise only free space is used. Whether the layout fits is computed *before* the tree is
-touched (:class:`PlanError` with needed/found/disks); if blivet still fails, every action the
-planner added is cancelled, so the tree is left exactly as it was. blivet is imported lazily:
+otherwise only free space is used, and a disk without a partition table only when it is
+provably empty. Whether the layout fits is computed *before* the tree is touched
+(:class:`PlanError` with needed/found/disks); if blivet, the checker or the audit still
+refuses, or the plan is interrupted, the tree is restored from a snapshot taken before, so it
+is left exactly as it was (:func:`tree_state` is the witness). blivet is imported lazily:
 importing this module is cheap.
 """
+import contextlib
+import os
+import types
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Tuple
 
 from org_ovirt_node import profile as P
 from org_ovirt_node.i18n import _
+from org_ovirt_node.names import check_lvm_name
 from org_ovirt_node.units import GiB, MiB, format_size
 
 CLEAR_NONE, CLEAR_ALL = "none", "all"
@@ -241,68 +247,193 @@ def _disks_of(device):
     return {d.name for d in device.ancestors if getattr(d, "is_disk", False)}
 
 
-def _is_blank(disk):
-    """No partition table and nothing else found, by blivet nor by blkid's own probe:
-    labelling it loses no data."""
-    if disk.format.type or disk.children:
-        return False
-    from org_ovirt_node.discovery import has_signature
-    return not has_signature(disk.path)
+def _refusal(disk, what):
+    return _("%(disk)s: %(what)s; name it in --clear to use it") % {"disk": disk.name,
+                                                                      "what": what}
 
 
-def _space(disk, clear):
-    """(usable bytes in the region a PV would take, label type after planning)."""
-    if disk.name in clear or _is_blank(disk):
-        return max(int(disk.size) - LABEL_OVERHEAD, 0), None
-    if disk.partitioned and disk.format.supported:
+@dataclass(frozen=True)
+class _DiskUse:
+    """What a plan may do with one disk: *usable* bytes in the region a PV would take, the
+    label type the disk will have (``None``: blivet's default for a new label), whether the
+    plan writes a new label (cleared, or provably empty), and why it is not usable."""
+
+    usable: int
+    label: Optional[str]
+    relabel: bool
+    refused: Optional[str] = None
+
+
+def _disk_use(disk, clear):
+    """How *disk* may be used. Without the clear option naming it, a disk is labelled only if
+    it is provably empty (:func:`~org_ovirt_node.discovery.disk_contents`); a partition
+    table lends its largest free region; anything else (a whole-disk filesystem or PV,
+    data nobody recognises) is refused with what was found."""
+    if disk.name in clear:
+        return _DiskUse(max(int(disk.size) - LABEL_OVERHEAD, 0), None, True)
+    if disk.partitioned:
+        if not disk.format.supported:
+            return _DiskUse(0, None, False, _refusal(
+                disk, _("a %(label)s partition table this installer cannot edit")
+                % {"label": disk.format.label_type}))
         regions = _free_regions(disk)
-        return (regions[0] if regions else 0), disk.format.label_type
-    return 0, None
+        return _DiskUse(regions[0] if regions else 0, disk.format.label_type, False)
+    from org_ovirt_node.discovery import disk_contents
+    found = disk_contents(disk)
+    if found is None:
+        return _DiskUse(max(int(disk.size) - LABEL_OVERHEAD, 0), None, True)
+    return _DiskUse(0, None, False, _refusal(disk, found))
 
 
 # --- the tree snapshot: proof that a failed plan leaves no trace -----------------------------
+def _parted_state(label):
+    """Type, device length and every partition (extended and logical included) of a parted
+    disk: number, type, geometry, flags, filesystem, name."""
+    # The attribute, not the property: reading must not create a parted disk lazily.
+    pd = getattr(label, "_parted_disk", None)
+    if pd is None:
+        return None
+    import parted
+    named = pd.supportsFeature(parted.DISK_TYPE_PARTITION_NAME)
+    return (pd.type, pd.device.length, tuple(
+        (part.number, part.type, part.geometry.start, part.geometry.end,
+         part.getFlagsAsString(), getattr(part.fileSystem, "type", None),
+         part.name if named else None) for part in pd.partitions))
+
+
+def _device_state(dev):
+    fmt = dev.format
+    parted_part = getattr(dev, "parted_partition", None) if dev.type == "partition" \
+        else None
+    return (dev.id, id(dev), dev.name, dev.type, int(dev.size), dev.exists, dev.protected,
+            tuple(p.id for p in dev.parents),
+            (id(fmt), fmt.type, fmt.uuid, getattr(fmt, "mountpoint", None), fmt.exists)
+            if fmt is not None else None,
+            (parted_part.number, parted_part.geometry.start, parted_part.geometry.end)
+            if parted_part is not None else None,
+            _parted_state(fmt) if fmt is not None and fmt.type == "disklabel" else None)
+
+
 def tree_state(b):
-    """A comparable snapshot of a ``Blivet``'s device tree: actions, devices and sizes, and
-    the partitions and free regions of every parted disk."""
+    """A comparable snapshot of everything a plan may change in a ``Blivet``: the actions
+    (which, and on what), every device, hidden ones included (id, name, type, size, exists,
+    protected, parents), its format (object, type, UUID, mount point, exists), a partition's
+    parted geometry, and every disk label's parted partitions (extended and logical ones
+    included: number, type, geometry, flags, filesystem, name)."""
     tree = b.devicetree
-    devices = tuple((d.id, d.name, int(d.size), d.format.type, d.exists)
-                    for d in tree.devices)
-    parted = []
-    for disk in tree.devices:
-        if getattr(disk, "is_disk", False) and disk.partitioned:
-            pd = disk.format.parted_disk
-            parted.append((disk.name, disk.format.type, disk.format.exists,
-                           tuple((p.number, p.geometry.start, p.geometry.end)
-                                 for p in pd.partitions)))
-    return (tuple(id(a) for a in tree.actions), devices, tuple(parted))
+    actions = tuple((id(a), type(a).__name__, a.device.id) for a in tree.actions)
+    hidden = list(getattr(tree, "_hidden", ()))  # blivet has no public list of them
+    devices = tuple(_device_state(d) for d in list(tree.devices) + hidden)
+    return (actions, devices)
 
 
-def _parted_state(disks):
-    """Disk name -> the geometries of its parted partitions (what do_partitioning edits)."""
-    state = {}
-    for disk in disks:
-        if disk.partitioned and disk.format.parted_disk is not None:
-            state[disk.name] = {(p.number, p.geometry.start, p.geometry.end)
-                                for p in disk.format.parted_disk.partitions}
-    return state
+class _Snapshot:
+    """The state of every object a plan can change, taken before it starts, so a failed plan
+    can put it all back, whatever blivet did.
+
+    Walks everything reachable from the ``Blivet``: the attributes of each blivet object (of
+    a class derived from blivet's) and the contents of each list, dict and set are copied
+    shallowly; :meth:`restore` puts them back into the same objects, so what callers hold
+    (the Blivet, its disks and devices) stays valid. libparted's disks are C objects blivet
+    edits in place: each label's parted disk is duplicated, and on restore the label gets
+    the duplicate and each of its partitions the duplicate's partition of the same number.
+    Values are not walked: ``Size`` (immutable; it owns a C object), strings, numbers,
+    classes, functions, parted objects.
+    """
+
+    def __init__(self, root):
+        from blivet.devices import PartitionDevice
+        from blivet.formats.disklabel import DiskLabel
+        self.objects, self.labels, self.partitions = [], [], []
+        seen = set()
+        stack = [root]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, list):
+                self.objects.append((obj, list(obj)))
+                stack.extend(obj)
+            elif isinstance(obj, dict):
+                items = list(obj.items())
+                self.objects.append((obj, items))
+                stack.extend(k for k, _v in items)
+                stack.extend(v for _k, v in items)
+            elif isinstance(obj, set):
+                self.objects.append((obj, list(obj)))
+                stack.extend(obj)
+            elif isinstance(obj, (tuple, frozenset)):
+                stack.extend(obj)
+            elif isinstance(obj, types.MethodType):
+                stack.append(obj.__self__)
+            elif _is_state(obj):
+                state = dict(vars(obj))
+                self.objects.append((obj, state))
+                if isinstance(obj, DiskLabel):
+                    self.labels.append((obj, {
+                        key: state[key].duplicate() for key in ("_parted_disk",
+                                                                "_orig_parted_disk")
+                        if state.get(key) is not None}))
+                elif isinstance(obj, PartitionDevice):
+                    self.partitions.append((obj,) + _label_and_number(state))
+                stack.extend(state.values())
+
+    def restore(self):
+        for obj, state in self.objects:
+            if isinstance(obj, list):
+                obj[:] = state
+            elif isinstance(obj, (dict, set)):
+                obj.clear()
+                obj.update(state)
+            else:
+                attrs = vars(obj)
+                attrs.clear()
+                attrs.update(state)
+        for label, disks in self.labels:
+            vars(label).update(disks)
+        for part, label, number in self.partitions:
+            if number is not None:  # it was one of its label's partitions: the duplicate's
+                vars(part)["_parted_partition"] = _numbered(vars(label)["_parted_disk"],
+                                                            number)
 
 
-def _undo(b, actions_before, disks, parted_before):
-    """Cancel, newest first, every action added since *actions_before*; then drop parted
-    partitions blivet made without a device of their own (an msdos extended partition)."""
-    keep = {id(a) for a in actions_before}
-    for action in reversed(list(b.devicetree.actions)):
-        if id(action) not in keep:
-            b.devicetree.actions.remove(action)
-    for disk in disks:
-        if disk.name not in parted_before or not disk.partitioned:
-            continue
-        parted_disk = disk.format.parted_disk
-        # Highest numbers first: logical partitions go before their extended one.
-        for part in sorted(parted_disk.partitions, key=lambda p: -p.number):
-            if (part.number, part.geometry.start, part.geometry.end) \
-                    not in parted_before[disk.name]:
-                parted_disk.removePartition(part)
+def _numbered(parted_disk, number):
+    return next((p for p in parted_disk.partitions if p.number == number), None)
+
+
+def _label_and_number(state):
+    """(the disk label, the partition number) of a partition device whose *state* binds a
+    parted partition that is one of its disk label's partitions (on restore it is bound to
+    the same partition of the label's duplicate); ``(None, None)`` if it binds none or a
+    detached one (kept as it is)."""
+    parted_part, parents = state.get("_parted_partition"), state.get("_parents")
+    label = parents[0].format if parents is not None and len(parents) else None
+    parted_disk = vars(label).get("_parted_disk") if label is not None else None
+    if parted_part is None or parted_disk is None or parted_part.number <= 0:
+        return None, None
+    same = _numbered(parted_disk, parted_part.number)
+    if same is None or (same.geometry.start, same.geometry.end) != (
+            parted_part.geometry.start, parted_part.geometry.end):
+        return None, None
+    return label, parted_part.number
+
+
+_STATE_TYPES = {}
+
+
+def _is_state(obj):
+    """Whether *obj* is a blivet object (of a blivet class or one derived from it, such as
+    the installer's) whose attributes a plan may change: not a value (``Size``), not a
+    class."""
+    kind = type(obj)
+    known = _STATE_TYPES.get(kind)
+    if known is None:
+        from blivet.size import Size
+        known = (hasattr(obj, "__dict__") and not issubclass(kind, (type, Size))
+                 and any(c.__module__.split(".", 1)[0] == "blivet" for c in kind.__mro__))
+        _STATE_TYPES[kind] = known
+    return known
 
 
 # --- the plan --------------------------------------------------------------------------------
@@ -376,7 +507,7 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
         raise ValueError(_("filesystem %(fs)s is not allowed by profile %(profile)s "
                            "(allowed: %(allowed)s)") % {
             "fs": fstype, "profile": profile.name, "allowed": ", ".join(profile.filesystems)})
-    vg_name = vg_name or profile.vg_name
+    vg_name = check_lvm_name(vg_name or profile.vg_name, "VG")
     total = sum(int(d.size) for d in disks)
     if profile.min_disk_total and total < profile.min_disk_total:
         raise PlanError(_("the disks (%(disks)s) hold %(found)s, below the minimum of "
@@ -390,52 +521,58 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
     _check_clear_is_contained(disks, clear)
 
     swap_size = _swap_size(profile, swap, ram, total)
-    usable, labels = {}, {}
+    uses = {d.name: _disk_use(d, clear) for d in disks}
+    usable = {n: use.usable for n, use in uses.items()}
+    labels = {}
     for disk in disks:
-        usable[disk.name], labels[disk.name] = _space(disk, clear)
-        if labels[disk.name] is None and usable[disk.name]:
+        labels[disk.name] = uses[disk.name].label
+        if labels[disk.name] is None and uses[disk.name].relabel:
             from blivet.formats import get_format
             labels[disk.name] = get_format("disklabel", device=disk.path).label_type
+    refused = {n: use.refused for n, use in uses.items() if use.refused}
     pv_disks = [n for n in names if usable[n] >= PV_MIN + PART_ALIGN]
     probe = _Design(profile, firmware, labels, names[0], fstype, swap_size, vg_name,
                     bool(passphrase), pv_disks)
     boot_disk = next((n for n in pv_disks if usable[n] >= probe.boot_bytes + PV_MIN), None)
     found = sum(usable[n] for n in pv_disks)
     if boot_disk is None:
-        raise _not_enough(probe.needed, found, names,
-                          _("no disk has %(size)s free in one piece for the boot partitions")
-                          % {"size": format_size(probe.boot_bytes + PV_MIN)})
+        raise _not_enough(probe.needed, found, names, "; ".join(
+            [_("no disk has %(size)s free in one piece for the boot partitions")
+             % {"size": format_size(probe.boot_bytes + PV_MIN)}] + list(refused.values())))
     design = _Design(profile, firmware, labels, boot_disk, fstype, swap_size, vg_name,
                      bool(passphrase), pv_disks)
     if found < design.needed:
-        raise _not_enough(design.needed, found, names)
+        raise _not_enough(design.needed, found, names, "; ".join(refused.values()))
 
-    blanks = {d.name for d in disks if _is_blank(d)}
+    relabel = {n for n, use in uses.items() if use.relabel}
+    snapshot = _Snapshot(blivet)
     before = list(blivet.devicetree.actions)
-    parted_before = _parted_state(disks)
     existing = {d.id for d in blivet.devicetree.devices if d.exists}
     try:
-        _schedule(blivet, disks, clear, design, profile, passphrase)
+        _schedule(blivet, disks, clear, relabel, design, profile, passphrase)
         from org_ovirt_node.checker import check
         from org_ovirt_node.layout import Layout
         layout = Layout.from_blivet(blivet, origin=_("plan"))
-        report = check(layout, profile)
+        report = check(installed_layout(blivet), profile)
         new_actions = [a for a in blivet.devicetree.actions if a not in before]
-        _audit(new_actions, existing, set(clear) | blanks)
+        _audit(new_actions, existing, relabel)
         if report.errors:
             raise PlanError(_("the planned layout fails the profile's checks: %(errors)s")
                             % {"errors": "; ".join(f.message for f in report.errors)},
                             needed=design.needed, found=found, disks=names)
     except PlanError:
-        _undo(blivet, before, disks, parted_before)
+        snapshot.restore()
         raise
     except Exception as exc:  # blivet's own errors: space, alignment, sizes
-        _undo(blivet, before, disks, parted_before)
+        snapshot.restore()
         raise PlanError(_("blivet could not schedule the layout on %(disks)s: %(reason)s "
                           "(the layout needs %(needed)s, %(found)s is usable)") % {
             "disks": ", ".join(names), "reason": exc, "needed": format_size(design.needed),
             "found": format_size(found)}, needed=design.needed, found=found,
             disks=names) from exc
+    except BaseException:  # interrupted (Ctrl-C, a time limit): still leave no trace
+        snapshot.restore()
+        raise
 
     new_names = tuple(d.name for d in blivet.devicetree.devices if d.id not in existing)
     return Plan(layout=layout, report=report, disks=tuple(names),
@@ -446,7 +583,24 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
                 profile_name=profile.name,
                 summary=dict(_summary(layout, profile, vg_name), needed=design.needed,
                              found=found, firmware_from_platform=from_platform,
-                             unused_disks=[n for n in names if n not in pv_disks]))
+                             unused_disks=[n for n in names
+                                           if n not in pv_disks and n not in refused],
+                             refused_disks=refused))
+
+
+def installed_layout(b):
+    """The layout being installed: every device the plan creates and what it is built on
+    (the chosen disks, their new partitions), not what merely exists beside it (a swap
+    partition on another disk is no part of the new system and must not fail its checks)."""
+    from org_ovirt_node.adapters.blivet_tree import device_record
+    from org_ovirt_node.layout import Layout
+    wanted = set()
+    for dev in b.devicetree.devices:
+        if not dev.exists:
+            wanted.update(a.id for a in dev.ancestors)
+    return Layout(tuple(device_record(d) for d in b.devicetree.devices
+                        if d.id in wanted and not getattr(d, "is_internal_lv", False)),
+                  origin=_("plan"))
 
 
 def _swap_size(profile, swap, ram, disk_space):
@@ -462,8 +616,9 @@ def _swap_size(profile, swap, ram, disk_space):
     return max(size, profile.swap_min or 0)
 
 
-def _schedule(b, disks, clear, design, profile, passphrase):
-    """Put *design* on the tree: clear, partitions, LVM, grow. Raises on any failure."""
+def _schedule(b, disks, clear, relabel, design, profile, passphrase):
+    """Put *design* on the tree: clear, label, partitions, LVM, grow. Raises on any
+    failure."""
     from blivet.devices import LUKSDevice
     from blivet.devices.lvm import ThPoolReserveSpec
     from blivet.formats import get_format
@@ -473,10 +628,8 @@ def _schedule(b, disks, clear, design, profile, passphrase):
     by_name = {d.name: d for d in disks}
     for disk in disks:
         if disk.name in clear:
-            for child in list(disk.children):
-                b.recursive_remove(child)
-            b.initialize_disk(disk)
-        elif _is_blank(disk):
+            _clear(b, disk)
+        if disk.name in relabel:
             b.initialize_disk(disk)
 
     pvs, vg_req = [], None
@@ -528,7 +681,50 @@ def _schedule(b, disks, clear, design, profile, passphrase):
             lv = b.new_lv(name=req.name, parents=[vg], size=Size(req.size), grow=req.grow,
                           fmt_type=req.fstype, mountpoint=req.mountpoint, fmt_args=fmt_args)
             b.create_device(lv)
-    grow_lvm(b)
+    grow_lvm(_OnlyVG(vg))
+
+
+class _OnlyVG:
+    """What ``grow_lvm`` reads of a ``Blivet`` (its ``vgs``), limited to the planned VG:
+    given the whole tree it also sets the size of every existing thin pool elsewhere (to
+    the sum of its thin LVs when they overcommit it) and trades pool space for pmspare."""
+
+    def __init__(self, vg):
+        self.vgs = [vg]
+
+
+@contextlib.contextmanager
+def _image_partition_names():
+    """While blivet partitions: name the partitions of an image file as blivet names them.
+
+    blivet finds an msdos extended partition by ``device_path_to_name(
+    part.getDeviceNodeName())``, and pyparted's ``getDeviceNodeName`` is ``path[5:]``: right
+    for ``/dev/sda2``, but ``tmp/x/disk.img2`` for an image file, a name blivet then refuses
+    ("not a valid name"), so no plan on an image with an msdos label could add or keep an
+    extended partition. For paths under ``/dev`` nothing changes."""
+    import parted
+    original = parted.Partition.getDeviceNodeName
+
+    def node_name(part):
+        path = part.path
+        return original(part) if path.startswith("/dev/") else os.path.basename(path)
+    parted.Partition.getDeviceNodeName = node_name
+    try:
+        yield
+    finally:
+        parted.Partition.getDeviceNodeName = original
+
+
+def _clear(b, disk):
+    """Schedule the removal of everything on *disk*: logical partitions before their
+    extended one (highest numbers first, so none is renumbered), each with what is built
+    on it."""
+    def number(part):
+        parted_part = getattr(part, "parted_partition", None)
+        return parted_part.number if parted_part is not None else 0
+    for child in sorted(disk.children, key=number, reverse=True):
+        if child in b.devicetree.devices:  # an extended partition takes its logicals along
+            b.recursive_remove(child)
 
 
 def _partition_only(b, disks):
@@ -546,7 +742,8 @@ def _partition_only(b, disks):
         disk.protected = True
         shielded.append(disk)
     try:
-        do_partitioning(b)
+        with _image_partition_names():
+            do_partitioning(b)
     finally:
         for disk in shielded:
             disk.protected = False

@@ -10,7 +10,8 @@ import pytest
 from pykickstart.parser import KickstartParser
 from pykickstart.version import RHEL9, makeVersion
 
-from org_ovirt_node.cli import main
+from org_ovirt_node.cli import main, plan_cmd
+from org_ovirt_node.units import parse_size
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(REPO, "data", "examples", "pxe-pre-autodisks.ks")
@@ -141,3 +142,111 @@ def test_example_kickstart_with_a_generated_include(capsys, tmp_path, private_tm
     assert handler.liveimg.url and len(handler.volgroup.vgList) == 1
     assert {p.disk for p in handler.partition.partitions} == {"sda", "sdb"}
     assert any(s.script.count("plan --disks=auto") for s in handler.scripts)
+
+
+# --- hostile and unusual input: exit 2 or a plan, never a traceback --------------------------
+@pytest.mark.parametrize("size", ["1EiB", "1PiB", "20TiB", "8388607TiB"])
+def test_huge_disks_plan(capsys, private_tmp, size):
+    """Beyond what a sparse file on ext4 may be (16 TiB): the images are memfds."""
+    code, out, err = run(capsys, "--disk", size, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["report"]["counts"]["error"] == 0
+    assert data["layout"]["devices"][0]["size"] == parse_size(size)
+    assert os.listdir(str(private_tmp)) == []
+
+
+@pytest.mark.parametrize("size", ["8EiB", "9EiB", "100000EiB"])
+def test_disks_above_the_maximum_exit_2(capsys, private_tmp, size):
+    code, out, err = run(capsys, "--disk", size)
+    assert (code, out) == (2, "")
+    assert "too large" in err and str(plan_cmd.MAX_DISK_SIZE) in err
+
+
+def test_images_are_never_made_under_dev(capsys, tmp_path, monkeypatch):
+    """TMPDIR=/dev/shm: blivet named the partitions "shm/onn-plan-.../sda1" and crashed."""
+    monkeypatch.setattr(tempfile, "tempdir", "/dev/shm")
+    code, out, err = run(capsys, "--format", "kickstart")
+    assert code == 0, err
+    assert "--ondisk=sda" in out
+    assert not [n for n in os.listdir("/dev/shm") if n.startswith("onn-plan-")]
+
+
+def test_an_image_file_under_dev_exits_2(capsys):
+    path = "/dev/shm/onn-test-%d.img" % os.getpid()
+    with open(path, "wb") as handle:
+        handle.truncate(80 << 30)
+    try:
+        code, out, err = run(capsys, "--disk", path)
+    finally:
+        os.unlink(path)
+    assert (code, out) == (2, "") and "under /dev" in err
+
+
+def test_sparse_files_where_there_is_no_memfd(capsys, private_tmp, monkeypatch):
+    monkeypatch.delattr(os, "memfd_create")
+    code, _out, err = run(capsys, "--disk", "80GiB")
+    assert code == 0, err
+    code, out, err = run(capsys, "--disk", "20TiB")  # ext4 (this /tmp) stops at 16 TiB
+    if code == 0:  # a filesystem that holds it (tmpfs, XFS)
+        assert "Pool pool00" in out
+    else:
+        assert (code, out) == (2, "") and "cannot make a sparse image" in err
+
+
+def test_passphrase_file_is_read_bounded(capsys, private_tmp):
+    code, out, err = run(capsys, "--passphrase-file", "/dev/zero")
+    assert (code, out) == (2, "") and "longer than 4096 bytes" in err
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"caf\xe9\n", "not UTF-8 text (byte 0xe9 at offset 3)"),
+    (b"a\0b\n", "NUL"),
+    (b"\n", "is empty"),
+    (b"x" * 4097, "longer than 4096 bytes"),
+])
+def test_bad_passphrase_files_exit_2(capsys, private_tmp, tmp_path, content, message):
+    path = tmp_path / "pw"
+    path.write_bytes(content)
+    code, out, err = run(capsys, "--passphrase-file", str(path))
+    assert (code, out) == (2, "") and message in err
+
+
+def test_passphrase_from_a_fifo(capsys, private_tmp, tmp_path):
+    import threading
+    fifo = str(tmp_path / "fifo")
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "w", encoding="utf-8") as handle:
+            handle.write("secret\n")
+    writer = threading.Thread(target=write)
+    writer.start()
+    code, out, err = run(capsys, "--passphrase-file", fifo, "--format", "kickstart")
+    writer.join()
+    assert code == 0, err
+    assert "--encrypted" in out and "secret" not in out
+
+
+@pytest.mark.parametrize("name", ["my vg", "-vg", "a\nb", "vg;rm", "x" * 128, ".."])
+def test_bad_vg_names_exit_2(capsys, private_tmp, name):
+    """--vg-name 'my vg' used to give a broken kickstart and exit 0."""
+    code, out, err = run(capsys, "--vg-name=" + name, "--format", "kickstart")
+    assert (code, out) == (2, "") and "--vg-name" in err
+
+
+def test_a_disk_with_unrecognised_data_is_refused_unless_cleared(capsys, private_tmp,
+                                                                 tmp_path):
+    path = image(tmp_path, "data.img", 80 << 30)
+    with open(path, "r+b") as handle:
+        handle.write(os.urandom(8 << 20))
+    before = digest(path)
+    code, out, err = run(capsys, "--disk", path)
+    assert (code, out) == (1, "")
+    assert "data.img: 8 MiB of unrecognised data at the start; name it in --clear to use " \
+        "it" in err
+    code, out, err = run(capsys, "--disk", path, "--disk", "80GiB")
+    assert code == 0 and "not used: data.img: 8 MiB of unrecognised data" in err
+    code, out, err = run(capsys, "--disk", path, "--clear", "data.img")
+    assert code == 0, err
+    assert digest(path) == before

@@ -190,6 +190,69 @@ def test_blank_disk_is_labelled_but_a_filesystem_is_not(disk_dir, ovirt_profile)
     assert plan(ovirt_profile, b, only_used, clear="all", ram=RAM).report.errors == ()
 
 
+def with_data(path, offset, length, seed=0):
+    """Write *length* random bytes at *offset* of *path* (what plain dm-crypt, a raw
+    database volume or a label nobody knows look like to blkid: nothing)."""
+    import random
+    data = random.Random(seed).randbytes(length)
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        handle.write(data)
+    return path
+
+
+def test_unrecognised_data_at_the_start_is_not_blank(disk_dir, ovirt_profile):
+    """8 MiB of random bytes: blkid finds nothing, and the disk used to be labelled and
+    planned on with the default clear option none."""
+    path = with_data(image(disk_dir, "x.img", 80 * GiB), 0, 8 * MiB)
+    assert subprocess.run(["blkid", "-p", path]).returncode == 2  # blkid sees nothing
+    b = blivet.Blivet()
+    disks = discover_disks(b, [path])
+    before = tree_state(b)
+    with pytest.raises(PlanError) as info:
+        plan(ovirt_profile, b, disks, ram=RAM)
+    assert "x.img: 8 MiB of unrecognised data at the start; name it in --clear to use it" \
+        in str(info.value)
+    assert info.value.found == 0 and tree_state(b) == before
+    assert plan(ovirt_profile, b, disks, clear=["x.img"], ram=RAM).report.errors == ()
+
+
+def test_unrecognised_data_at_the_end_is_not_blank(disk_dir, ovirt_profile):
+    path = with_data(image(disk_dir, "x.img", 80 * GiB), 80 * GiB - 4096, 512)
+    b = blivet.Blivet()
+    with pytest.raises(PlanError) as info:
+        plan(ovirt_profile, b, discover_disks(b, [path]), ram=RAM)
+    assert "x.img: unrecognised data in the last 1 MiB" in str(info.value)
+
+
+def test_a_damaged_partition_table_is_not_blank(disk_dir, ovirt_profile):
+    """libparted cannot read it, blkid still sees a GPT: refused, saying so."""
+    path = image(disk_dir, "g.img", 80 * GiB, ["mklabel", "gpt", "mkpart", "a", "1MiB",
+                                                "10GiB"])
+    with open(path, "r+b") as handle:  # a partition entry no longer matches its CRC
+        handle.seek(1024)
+        handle.write(b"\xff")
+    b = blivet.Blivet()
+    with pytest.raises(PlanError) as info:
+        plan(ovirt_profile, b, discover_disks(b, [path]), ram=RAM)
+    assert "g.img: a gpt partition table that cannot be read (damaged?); name it in " \
+        "--clear to use it" in str(info.value)
+
+
+def test_a_disk_with_unrecognised_data_is_left_out_and_said_so(disk_dir, ovirt_profile):
+    paths = [with_data(image(disk_dir, "x.img", 80 * GiB), 0, 64 * 1024),
+             image(disk_dir, "new.img", 80 * GiB)]
+    b = blivet.Blivet()
+    disks = discover_disks(b, paths)
+    result = plan(ovirt_profile, b, disks, ram=RAM)
+    assert created_on(b, disks[0]) == []
+    assert not [a for a in b.devicetree.actions if a.device is disks[0]]
+    assert result.summary["refused_disks"] == {
+        "x.img": "x.img: 64 KiB of unrecognised data at the start; name it in --clear to use "
+                 "it"}
+    assert result.summary["unused_disks"] == []
+
+
 def test_only_the_chosen_disks_are_partitioned(blivet_disks, ovirt_profile):
     b, disks = blivet_disks([100 * GiB, 100 * GiB, 100 * GiB])
     plan(ovirt_profile, b, disks[1:2], ram=RAM)
@@ -282,22 +345,23 @@ def test_vg_size_for_includes_the_reserve(ovirt_profile):
     assert vg_size_for(ovirt_profile, 1000 * GiB) == 1100 * GiB  # reserve_max 100 GiB
 
 
-def test_rollback_removes_an_implicit_extended_partition(disk_dir, ovirt_profile):
-    """msdos with three partitions: the ESP, /boot and the PV need an extended partition,
-    which blivet adds to the parted disk itself; on an image file outside /dev it then
-    fails to name it. The failure must leave the label exactly as it was read."""
+def test_an_msdos_image_gets_the_extended_partition_it_needs(disk_dir, ovirt_profile):
+    """msdos with three primaries: the ESP, /boot and the PV need an extended partition,
+    which blivet adds to the parted disk itself. On an image file it used to fail to name it
+    (pyparted's getDeviceNodeName is path[5:]): the planner names it like blivet does."""
     path = image(disk_dir, "m.img", 200 * GiB,
                  ["mklabel", "msdos", "mkpart", "primary", "1MiB", "10GiB",
                   "mkpart", "primary", "10GiB", "20GiB", "mkpart", "primary", "20GiB",
                   "30GiB"])
     b = blivet.Blivet()
     disks = discover_disks(b, [path])
-    before = tree_state(b)
-    with pytest.raises(PlanError) as info:
-        plan(ovirt_profile, b, disks, firmware="uefi", ram=RAM)
-    assert "blivet could not schedule" in str(info.value)
-    assert tree_state(b) == before
-    assert len(disks[0].format.parted_disk.partitions) == 3
+    result = plan(ovirt_profile, b, disks, firmware="uefi", ram=RAM)
+    assert result.report.errors == ()
+    label = disks[0].format.parted_disk
+    assert label.getExtendedPartition() is not None
+    assert [p.number for p in label.getLogicalPartitions()] == [5, 6, 7]
+    assert destructive(b) == []
+    assert {"m.img1", "m.img2", "m.img3"} <= {d.name for d in b.devices if d.exists}
 
 
 def test_a_full_disk_is_left_out_and_said_so(disk_dir, ovirt_profile):

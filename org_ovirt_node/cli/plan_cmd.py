@@ -1,10 +1,18 @@
 """``ovirt-node-layout plan``: plan the profile's layout on disks, show it or write kickstart.
 
-Disks: ``--disk 128GiB`` is a sparse image in a temporary folder (deleted afterwards),
-``--disk PATH`` an existing image file or block device, ``--disks=auto`` every usable disk of
-the machine; all read-only, nothing is ever written to a disk. Without any, one 64 GiB disk.
-Exit 0 planned, 1 it does not fit (the precise reason on stderr), 2 bad arguments.
+Disks: ``--disk 128GiB`` is a sparse image of that size (up to :data:`MAX_DISK_SIZE`, just
+below 8 EiB), ``--disk PATH`` an existing image file or block device, ``--disks=auto`` every
+usable disk of the machine; all read-only, nothing is ever written to a disk. Without any,
+one 64 GiB disk. Exit 0 planned, 1 it does not fit (the precise reason on stderr), 2 bad
+arguments.
+
+A sized disk is an anonymous memory file (``memfd``: sparse, up to 8 EiB whatever the
+filesystems of the machine allow, gone with the process) reached through a symbolic link
+named like the disk (``sda``) in a temporary folder outside ``/dev``; where ``memfd`` is
+missing, a sparse file in that folder. blivet and libparted name partitions after the path,
+relative to ``/dev`` for a path under it, hence never there.
 """
+import errno
 import json
 import os
 import shutil
@@ -13,9 +21,17 @@ import tempfile
 
 from org_ovirt_node.cli import EXIT_OK, EXIT_VIOLATIONS, UsageError, load_profile_or_usage
 from org_ovirt_node.i18n import _
-from org_ovirt_node.units import GiB, SizeError, parse_size
+from org_ovirt_node.names import InvalidNameError, check_lvm_name
+from org_ovirt_node.sanitize import excerpt
+from org_ovirt_node.units import GiB, MiB, SizeError, format_size, parse_size
 
 DEFAULT_DISK = 64 * GiB
+# The largest file Linux allows is 8 EiB - 1 byte (off_t); plans work up to there (measured:
+# one disk of 8 EiB - 1 MiB plans in 0.4 s). Whole MiB, so the disk ends on a MiB boundary.
+MAX_DISK_SIZE = 2 ** 63 - MiB
+# A passphrase file holds one line; anything longer (``/dev/zero``, a wrong file) is refused
+# after reading at most this much + 1 byte.
+PASSPHRASE_MAX = 4096
 
 
 def register(subparsers):
@@ -59,7 +75,7 @@ def _size_or_none(text, option):
     try:
         return parse_size(text) if text.strip() != "0" else 0
     except SizeError as exc:
-        raise UsageError("%s %s: %s" % (option, text, exc)) from None
+        raise UsageError("%s %s: %s" % (option, excerpt(text), exc)) from None
 
 
 def _disk_specs(args):
@@ -77,12 +93,46 @@ def _disk_specs(args):
             size = parse_size(value)
         except SizeError as exc:
             raise UsageError(_("--disk %(value)s: neither an existing file or device nor a "
-                               "size (%(err)s)") % {"value": value, "err": exc}) from None
+                               "size (%(err)s)") % {"value": excerpt(value), "err": exc}) \
+                from None
         if size <= 0:
             raise UsageError(_("--disk %(value)s: a disk needs a size above zero")
-                             % {"value": value})
+                             % {"value": excerpt(value)})
+        if size > MAX_DISK_SIZE:
+            raise UsageError(_("--disk %(value)s: too large; a plan simulates disks of up to "
+                               "%(max)s (%(bytes)d bytes)") % {
+                "value": excerpt(value), "max": format_size(MAX_DISK_SIZE),
+                "bytes": MAX_DISK_SIZE})
         specs.append(("size", size))
     return specs or [("size", DEFAULT_DISK)]
+
+
+def read_passphrase(path):
+    """The passphrase in *path*: UTF-8 text of at most :data:`PASSPHRASE_MAX` bytes without
+    NUL, its trailing line end removed. Reads at most that much + 1 byte, so ``/dev/zero``
+    or a FIFO that never ends is refused, not read for ever. A regular file, a FIFO
+    (``<(...)``) or a device are all fine; :class:`UsageError` for anything else."""
+    what = "--passphrase-file %s" % excerpt(path, 80)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(PASSPHRASE_MAX + 1)
+    except OSError as exc:
+        raise UsageError("%s: %s" % (what, exc.strerror or exc)) from None
+    if len(data) > PASSPHRASE_MAX:
+        raise UsageError(_("%(what)s: longer than %(max)d bytes; the file must hold the "
+                           "passphrase alone") % {"what": what, "max": PASSPHRASE_MAX})
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(_("%(what)s: not UTF-8 text (byte 0x%(byte)02x at offset %(at)d); "
+                           "save the passphrase as UTF-8") % {
+            "what": what, "byte": data[exc.start], "at": exc.start}) from None
+    text = text.rstrip("\r\n")
+    if "\0" in text:
+        raise UsageError(_("%(what)s: the passphrase contains a NUL byte") % {"what": what})
+    if not text:
+        raise UsageError(_("%(what)s is empty") % {"what": what})
+    return text
 
 
 def _clear_option(values):
@@ -101,26 +151,83 @@ def cmd_plan(args):
     clear = _clear_option(args.clear)
     swap = _size_or_none(args.swap, "--swap")
     ram = _size_or_none(args.ram, "--ram")
-    passphrase = None
-    if args.passphrase_file:
+    if args.vg_name is not None:
         try:
-            with open(args.passphrase_file, encoding="utf-8") as handle:
-                passphrase = handle.read().rstrip("\n")
-        except OSError as exc:
-            raise UsageError("--passphrase-file %s: %s" % (args.passphrase_file,
-                                                           exc.strerror)) from None
-        if not passphrase:
-            raise UsageError(_("--passphrase-file %(file)s is empty")
-                             % {"file": args.passphrase_file})
+            check_lvm_name(args.vg_name, "VG")
+        except InvalidNameError as exc:
+            raise UsageError("--vg-name: %s" % exc) from None
+    passphrase = read_passphrase(args.passphrase_file) if args.passphrase_file else None
 
-    workdir = tempfile.mkdtemp(prefix="onn-plan-")
+    workdir, fds = None, []
     try:
-        return _run(args, profile, specs, clear, swap, ram, passphrase, workdir)
+        if specs != "auto" and any(kind == "size" for kind, _value in specs):
+            workdir = _workdir()
+        return _run(args, profile, specs, clear, swap, ram, passphrase, workdir, fds)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        for fd in fds:
+            os.close(fd)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run(args, profile, specs, clear, swap, ram, passphrase, workdir):
+def _workdir():
+    """A new temporary folder outside ``/dev`` (``TMPDIR`` first) for the disk images."""
+    tried = []
+    for base in (tempfile.gettempdir(), "/tmp", "/var/tmp"):
+        if os.path.realpath(base).startswith("/dev/") or base in tried:
+            continue
+        tried.append(base)
+        try:
+            return tempfile.mkdtemp(prefix="onn-plan-", dir=base)
+        except OSError:
+            continue
+    raise UsageError(_("no writable temporary folder outside /dev for the disk images "
+                       "(tried %(dirs)s); set TMPDIR") % {"dirs": ", ".join(tried) or "-"})
+
+
+def sparse_disk(workdir, name, size, fds):
+    """The path of a sparse disk image of *size* bytes named *name* in *workdir*: a memfd
+    behind a symbolic link (its descriptor appended to *fds*, to close when done), else a
+    sparse file. :class:`UsageError` if neither can be that large."""
+    path = os.path.join(workdir, name)
+    fd = _memfd(name, size)
+    if fd is not None:
+        fds.append(fd)
+        os.symlink("/proc/%d/fd/%d" % (os.getpid(), fd), path)
+        if os.path.exists(path):  # /proc is mounted: the link leads to the memfd
+            return path
+        os.unlink(path)
+    try:
+        with open(path, "wb") as handle:
+            handle.truncate(size)
+    except OSError as exc:
+        hint = _("; set TMPDIR to a folder on tmpfs or XFS (outside /dev)") \
+            if exc.errno in (errno.EFBIG, errno.EINVAL) else ""
+        raise UsageError(_("--disk %(size)s: cannot make a sparse image that large in "
+                           "%(dir)s (%(err)s)%(hint)s") % {
+            "size": format_size(size), "dir": workdir, "err": exc.strerror or exc,
+            "hint": hint}) from None
+    return path
+
+
+def _memfd(name, size):
+    """A memfd of *size* bytes (sparse), or None where there is none to be had."""
+    create = getattr(os, "memfd_create", None)
+    if create is None:
+        return None
+    try:
+        fd = create(name, getattr(os, "MFD_CLOEXEC", 1))
+    except OSError:
+        return None
+    try:
+        os.ftruncate(fd, size)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _run(args, profile, specs, clear, swap, ram, passphrase, workdir, fds):
     import blivet
 
     from org_ovirt_node.discovery import DiscoveryError, discover_disks
@@ -135,11 +242,8 @@ def _run(args, profile, specs, clear, swap, ram, passphrase, workdir):
         for i, (kind, value) in enumerate(specs):
             if kind == "size":
                 # Named like the disks they stand for, so kickstart output reads naturally.
-                path = os.path.join(workdir, "sd%s" % chr(ord("a") + i) if i < 26
-                                    else "disk%d" % i)
-                with open(path, "wb") as handle:
-                    handle.truncate(value)
-                value = path
+                value = sparse_disk(workdir, "sd%s" % chr(ord("a") + i) if i < 26
+                                    else "disk%d" % i, value, fds)
             paths.append(value)
     try:
         disks = discover_disks(b, paths)
@@ -155,6 +259,9 @@ def _run(args, profile, specs, clear, swap, ram, passphrase, workdir):
     except (DiscoveryError, ValueError) as exc:
         raise UsageError(str(exc)) from None
 
+    for reason in result.summary.get("refused_disks", {}).values():
+        sys.stderr.write("ovirt-node-layout: %s\n" % (_("not used: %(reason)s")
+                                                      % {"reason": reason}))
     if args.format == "json":
         print(json.dumps(dict(result.to_dict(), ok=True), indent=2, sort_keys=True))
     elif args.format == "kickstart":
