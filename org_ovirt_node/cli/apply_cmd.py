@@ -1,19 +1,24 @@
 """``ovirt-node-layout apply``: plan on named disks and (with ``--yes``) write the plan.
 
-For disk images and end-to-end tests; in the installer Anaconda writes the disks. Exit
-codes: 0 planned (and applied with --yes), 1 refused or failed, 2 bad usage.
+For disk images and end-to-end tests; in the installer Anaconda writes the disks. ``--disk``
+names exactly one object: a whole-disk block device (found by its device number), or an
+image file (written through a loop device apply attaches and detaches itself); a bare name
+such as ``vda`` means ``/dev/vda``. Exit codes: 0 planned (and applied with --yes), 1 refused
+or failed, 2 bad usage (a path that names no usable disk or image, a bad name or option).
 """
+import os
 import sys
 
-from org_ovirt_node.cli import EXIT_OK, EXIT_VIOLATIONS, UsageError
+from org_ovirt_node.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError
 from org_ovirt_node.i18n import _
 
 
 def register(subparsers):
     parser = subparsers.add_parser(
         "apply", help=_("plan on the named disks and, with --yes, write the plan"))
-    parser.add_argument("--disk", action="append", required=True, metavar="DEV",
-                        help=_("a disk to use (repeat for more); no other disk is touched"))
+    parser.add_argument("--disk", action="append", required=True, metavar="DEV|IMAGE",
+                        help=_("a whole-disk block device (/dev/vda, or vda) or an image "
+                               "file (repeat for more); no other disk is touched"))
     parser.add_argument("--profile", default=None, metavar="NAME|FILE",
                         help=_("profile to plan for (default: ovirt-node)"))
     parser.add_argument("--clear", default="none", metavar="none|all|NAME,...",
@@ -41,34 +46,58 @@ def parse_clear(text):
     return names
 
 
+def check_fstab_target(path):
+    """--fstab FILE must be writable where it is; checked before anything is written."""
+    if path in (None, "-"):
+        return
+    from org_ovirt_node.sanitize import excerpt
+    if os.path.isdir(path):
+        raise UsageError(_("--fstab %(file)s: is a directory; expected a file to write")
+                         % {"file": excerpt(path, 80)})
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(_("--fstab %(file)s: no such directory %(folder)s")
+                         % {"file": excerpt(path, 80), "folder": excerpt(folder, 80)})
+
+
 def cmd_apply(args):
-    from org_ovirt_node.apply import ApplyError, apply_plan, disk_name
+    from org_ovirt_node.apply import (
+        ApplyError,
+        ApplyUsageError,
+        apply_plan,
+        check_vg_name,
+        printable,
+        resolve_disks,
+    )
     from org_ovirt_node.cli import load_profile_or_usage
 
     profile = load_profile_or_usage(args.profile)
     clear = parse_clear(args.clear)
-    for disk in args.disk:
-        try:
-            disk_name(disk)
-        except ApplyError as exc:
-            raise UsageError(str(exc)) from exc
-    print(_("Planning on %(disks)s with profile %(profile)s:") % {
-        "disks": ", ".join(args.disk), "profile": profile.name})
     try:
-        result = apply_plan(profile, args.disk, clear=clear, yes=args.yes,
-                            vg_name=args.vg_name, fstype=args.fstype)
+        targets = resolve_disks(args.disk)
+        vg_name = check_vg_name(args.vg_name)
+    except ApplyUsageError as exc:
+        raise UsageError(str(exc)) from None
+    check_fstab_target(args.fstab)
+    print(_("Planning on %(disks)s with profile %(profile)s:") % {
+        "disks": ", ".join(t.describe() for t in targets), "profile": profile.name})
+    try:
+        result = apply_plan(profile, targets, clear=clear, yes=args.yes,
+                            vg_name=vg_name, fstype=args.fstype)
+    except ApplyUsageError as exc:
+        raise UsageError(printable(exc)) from None
     except ValueError as exc:  # the planner's bad-argument errors (--fstype, --clear names)
-        raise UsageError(str(exc)) from exc
+        raise UsageError(printable(exc)) from exc
     except ApplyError as exc:
-        sys.stderr.write("ovirt-node-layout: apply: %s\n" % exc)
+        sys.stderr.write("ovirt-node-layout: apply: %s\n" % printable(exc))
         if exc.created:
             sys.stderr.write(_("devices created before the failure:") + "\n")
             for name in exc.created:
-                sys.stderr.write("  %s\n" % name)
+                sys.stderr.write("  %s\n" % printable(name))
         return EXIT_VIOLATIONS
     for finding in result.plan.report.warnings:
         print(_("warning: %(code)s %(message)s") % {"code": finding.code,
-                                                     "message": finding.message})
+                                                     "message": printable(finding.message)})
     if not result.executed:
         print(_("%(n)d action(s) planned; nothing was written (run again with --yes).")
               % {"n": len(result.actions)})
@@ -77,6 +106,12 @@ def cmd_apply(args):
     if args.fstab == "-":
         sys.stdout.write(result.fstab)
     elif args.fstab:
-        with open(args.fstab, "w", encoding="utf-8") as handle:
-            handle.write(result.fstab)
+        try:
+            with open(args.fstab, "w", encoding="utf-8") as handle:
+                handle.write(result.fstab)
+        except OSError as exc:
+            sys.stderr.write(_("ovirt-node-layout: apply: the layout was applied, but --fstab "
+                               "%(file)s could not be written: %(error)s\n")
+                             % {"file": args.fstab, "error": exc.strerror})
+            return EXIT_USAGE
     return EXIT_OK
