@@ -108,12 +108,44 @@ def synthetic_records(count, id_based=False, mount_prefix="/srv/data"):
     return out
 
 
+def old_btrfs_twins(records, label="data"):
+    """*records* plus a spare disk holding two old btrfs volumes that share *label*, each
+    with a subvolume ``root`` (Fedora main names them by device ID, ``BTRFS-<uuid>`` and
+    ``BTRFS-<uuid>-root``, exactly because names and labels repeat). Nothing is mounted."""
+    GiB = 1024 ** 3  # noqa: N806
+    out = dict(records)
+    uuids = ("0b5e6f1c-0000-4000-8000-000000000001", "0b5e6f1c-0000-4000-8000-000000000002")
+
+    def add(key, dtype, name, size, parents, fmt_type, is_disk=False):
+        data = {"type": dtype, "name": name, "path": "/dev/" + name, "size": size,
+                "parents": list(parents), "children": [], "is-disk": is_disk,
+                "protected": False, "removable": False, "attrs": {}, "description": "",
+                "device-id": key}
+        fdata = {"type": fmt_type, "mountable": fmt_type == "btrfs",
+                 "attrs": {"label": label} if fmt_type == "btrfs" else {},
+                 "description": ""}
+        out[key] = (data, fdata, "")
+
+    add("sdz", "disk", "sdz", 20 * GiB, [], "disklabel", is_disk=True)
+    for number, uuid in enumerate(uuids, 1):
+        part = "sdz%d" % number
+        volume = "BTRFS-%s" % uuid
+        add(part, "partition", part, 10 * GiB, ["sdz"], "btrfs")
+        add(volume, "btrfs volume", label, 10 * GiB, [part], "btrfs")
+        add("%s-root" % volume, "btrfs subvolume", "root", 10 * GiB, [volume], "btrfs")
+    return out
+
+
 def _variant_dict(data):
-    from dasbus.typing import get_variant
+    """Plain values as the D-Bus types Anaconda uses; a ``Variant`` is passed as it is (so a
+    test can serve wrongly typed data)."""
+    from dasbus.typing import Variant, get_variant
     types = {str: "s", bool: "b", int: "t"}
     out = {}
     for key, value in data.items():
-        if isinstance(value, dict):
+        if isinstance(value, Variant):
+            out[key] = value
+        elif isinstance(value, dict):
             out[key] = get_variant("a{ss}", value)
         elif isinstance(value, list):
             out[key] = get_variant("as", value)

@@ -6,7 +6,11 @@ from blivet_helpers import anaconda_thinp_autopart, blivet_with_disks
 from dasbus.typing import get_variant
 
 from org_ovirt_node import layout as L
-from org_ovirt_node.adapters.dbus_tree import layout_from_device_tree, mount_options
+from org_ovirt_node.adapters.dbus_tree import (
+    DeviceTreeError,
+    layout_from_device_tree,
+    mount_options,
+)
 from org_ovirt_node.checker import check
 from org_ovirt_node.profile import load_profile
 
@@ -104,3 +108,132 @@ def test_unknown_types_and_missing_fields():
     assert layout["weird0"].kind == L.OTHER and layout["weird0"].size == 5
     assert layout["X-2"].kind == L.LV and layout["X-2"].size is None
     assert layout.mounted("/srv").name == "X-2"
+
+
+# --- hostile and unusual device data (issue 9) ----------------------------------------------
+def _dev(dtype, name, size=GiB, parents=(), fmt="", mount=None, **extra):
+    """One record in the D-Bus shape (ID = name unless ``device-id`` is given)."""
+    data = {"type": dtype, "name": name, "size": size, "parents": list(parents),
+            "is-disk": dtype == "disk"}
+    data.update(extra)
+    fdata = {"type": fmt, "mountable": mount is not None,
+             "attrs": {"mount-point": mount} if mount else {}}
+    return data.get("device-id", name), (data, fdata, "defaults" if mount else "")
+
+
+def _records(*devs):
+    return dict(_dev(*d) if isinstance(d, tuple) else d for d in devs)
+
+
+def test_btrfs_volumes_sharing_a_label_keep_apart_by_device_id(tree):
+    """Fedora main: two old btrfs volumes labelled alike (and their subvolumes, named alike)
+    are told apart by their device IDs, not collapsed into one name."""
+    records = H.old_btrfs_twins(H.records_from_blivet(tree, True))
+    layout = layout_from_device_tree(FakeDeviceTree(records))
+    btrfs = [d for d in layout if d.kind == L.BTRFS]
+    assert len(btrfs) == 4 and len({d.name for d in btrfs}) == 4
+    for uuid in ("0b5e6f1c-0000-4000-8000-000000000001", "0b5e6f1c-0000-4000-8000-000000000002"):
+        volume = next(d for d in btrfs if uuid in d.name and "root" not in d.name)
+        subvolume = next(d for d in btrfs if uuid in d.name and "root" in d.name)
+        assert volume.name.startswith("data") and subvolume.name.startswith("root")
+        assert subvolume.parents == (volume.name,)
+        assert [p.name for p in layout.parents_of(volume)] == ["sdz%s" % uuid[-1]]
+    # Everything else is as before, and the checker judges it alike.
+    profile = load_profile("ovirt-node")
+    plain = layout_from_device_tree(FakeDeviceTree(H.records_from_blivet(tree, True)))
+    assert check(layout, profile).codes() == check(plain, profile).codes()
+
+
+def test_a_name_taken_twice_on_rhel9_is_one_device():
+    """Name-keyed trees cannot repeat a name; a key listed twice is read once."""
+    records = _records(("disk", "sda", 10 * GiB))
+    proxy = FakeDeviceTree(records)
+    proxy.GetDevices = lambda: ["sda", "sda"]
+    assert [d.name for d in layout_from_device_tree(proxy)] == ["sda"]
+
+
+def test_cycles_and_dangling_parents_give_findings_in_bounded_work():
+    records = _records(
+        ("disk", "sda", 10 * GiB),
+        ("lvmvg", "onn", 9 * GiB, ["onn-pool00"]),                 # VG <-> pool cycle
+        ("lvmthinpool", "onn-pool00", 8 * GiB, ["onn"]),
+        ("lvmthinlv", "onn-root", 6 * GiB, ["onn-pool00"], "xfs", "/"),
+        ("lvmlv", "loop", GiB, ["loop"], "xfs", "/var"),             # its own parent
+        ("partition", "sdb1", GiB, ["sdb", "gone"], "xfs", "/boot"),  # parents never listed
+    )
+    layout = layout_from_device_tree(FakeDeviceTree(records))
+    assert layout["loop"].parents == ("loop",)
+    assert layout["sdb1"].parents == ("sdb", "gone")
+    report = check(layout, load_profile("ovirt-node"))
+    assert "ONN002" in report.codes()           # /var/log and friends are missing
+
+
+@pytest.mark.parametrize("key,field,value,words", [
+    ("onn-root", "size", "6 GiB", "size"),
+    ("onn-root", "size", -1, "size"),
+    ("onn-root", "size", 2 ** 64, "size"),
+    ("onn-root", "size", 1.5, "size"),
+    ("onn-root", "size", True, "size"),
+    ("onn-root", "parents", "onn-pool00", "parents"),
+    ("onn-root", "parents", [1], "parents"),
+    ("onn-root", "type", 5, "type"),
+    ("onn-root", "name", ["root"], "name"),
+    ("onn-root", "name", "\ud800", "name"),
+    ("onn-root", "name", "x" * 5000, "name"),
+    ("onn-root", "is-disk", "yes", "is-disk"),
+    ("onn-root", "format:attrs", ["/"], "attrs"),
+    ("onn-root", "format:attrs", {"mount-point": 5}, "mount-point"),
+    ("onn-root", "format:type", None, "type"),
+    ("onn-root", "format:mountable", "yes", "mountable"),
+    ("onn-root", "options", 5, "mount options"),
+    ("onn-root", "data", None, "device data"),
+    ("onn-root", "format", [], "format data"),
+])
+def test_malformed_device_data_is_a_clean_error_naming_device_and_field(key, field, value,
+                                                                          words):
+    records = {k: (dict(d), dict(f), o) for k, (d, f, o) in H.synthetic_records(8).items()}
+    data, fdata, options = records[key]
+    if field == "data":
+        data = value
+    elif field == "format":
+        fdata = value
+    elif field == "options":
+        options = value
+    elif field.startswith("format:"):
+        fdata[field[7:]] = value
+    else:
+        data[field] = value
+    records[key] = (data, fdata, options)
+    with pytest.raises(DeviceTreeError) as err:
+        layout_from_device_tree(FakeDeviceTree(records))
+    message = str(err.value)
+    assert "onn-root" in message and words in message
+    assert len(message) < 400 and message.isprintable()
+
+
+def test_device_keys_must_be_text():
+    proxy = FakeDeviceTree(_records(("disk", "sda")))
+    proxy.GetDevices = lambda: ["sda", 7]
+    with pytest.raises(DeviceTreeError, match="device list"):
+        layout_from_device_tree(proxy)
+
+
+def test_device_count_is_bounded(monkeypatch):
+    import org_ovirt_node.adapters.dbus_tree as T
+    monkeypatch.setattr(T, "MAX_DEVICES", 50)
+    proxy = FakeDeviceTree(H.synthetic_records(51))
+    with pytest.raises(DeviceTreeError, match="51"):
+        layout_from_device_tree(proxy)
+    assert proxy.calls == []                       # refused before a single per-device call
+    assert len(layout_from_device_tree(FakeDeviceTree(H.synthetic_records(50)))) == 50
+
+
+def test_control_characters_in_names_are_escaped():
+    """A btrfs label becomes the volume's name: it must not carry terminal escapes into
+    messages."""
+    records = _records(("disk", "sda", 10 * GiB),
+                       ("btrfs volume", "\x1b[2Jdata\n", GiB, ["sda"], "btrfs\r", "/srv"))
+    layout = layout_from_device_tree(FakeDeviceTree(records))
+    volume = layout.of_kind(L.BTRFS)[0]
+    assert volume.name == "\\x1b[2Jdata\\n" and volume.format == "btrfs\\r"
+    assert all(d.name.isprintable() for d in layout)

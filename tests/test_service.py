@@ -1,12 +1,16 @@
 """The addon service without a bus: kickstart round trip through the D-Bus interface object
 (``ReadKickstart``/``GenerateKickstart``), every bad ``%addon`` input as a kickstart error
 report, the configure task's three modes, and the plan."""
+import dataclasses
+from types import MappingProxyType
+
 import pytest
 import service_helpers as H
 from dasbus.typing import get_native
 
 H.use_double()
 
+from pyanaconda.modules.common.errors.general import InvalidValueError  # noqa: E402
 from pyanaconda.modules.common.errors.installation import (  # noqa: E402 - the double
     StorageInstallationError,
 )
@@ -14,6 +18,7 @@ from pyanaconda.modules.common.errors.installation import (  # noqa: E402 - the 
 from org_ovirt_node import layout as L  # noqa: E402
 from org_ovirt_node.checker import check  # noqa: E402
 from org_ovirt_node.profile import load_profile  # noqa: E402
+from org_ovirt_node.service.errors import LayoutCheckError  # noqa: E402
 from org_ovirt_node.service.interface import OvirtNodeInterface  # noqa: E402
 from org_ovirt_node.service.plan import (  # noqa: E402
     DEVICE_TYPE_LVM,
@@ -90,16 +95,169 @@ def test_profile_file_with_problems_is_a_kickstart_error(iface, tmp_path):
     bad.write_text("name: bad\nmounts:\n  /:\n    kind: sideways\n")
     report = read(iface, "%%addon org_ovirt_node --profile=%s\n%%end\n" % bad)
     assert report["error-messages"][0]["line-number"] == 1
-    assert "bad.yaml" in report["error-messages"][0]["message"]
+    assert "mounts./.kind" in report["error-messages"][0]["message"]
+    assert "sideways" in report["error-messages"][0]["message"]
 
 
-def test_unexpected_exception_becomes_a_report_error(iface, monkeypatch):
+def test_unexpected_exception_becomes_a_report_error_at_the_header(iface, monkeypatch):
     def boom(self, base=None):
         raise RuntimeError("disk on fire")
     from org_ovirt_node.kickstart import OvirtNodeData
     monkeypatch.setattr(OvirtNodeData, "resolve_profile", boom)
-    report = read(iface, "%addon org_ovirt_node\n%end\n")
-    assert "disk on fire" in report["error-messages"][0]["message"]
+    report = read(iface, "# a comment\n%addon org_ovirt_node\n%end\n")
+    message = report["error-messages"][0]
+    assert "disk on fire" in message["message"] and message["line-number"] == 2
+    assert not iface.Kickstarted
+
+
+def test_exception_escaping_the_section_parser_gets_a_line_and_a_short_message(iface,
+                                                                               monkeypatch):
+    """Even a failure outside the addon's own guards (here: the header handler itself) is a
+    kickstart error on the %addon line, quoting a short sanitised excerpt only."""
+    def boom(self, args, line_number=None):
+        raise ValueError("\x1b[2J" + "secret " * 2000)
+    from org_ovirt_node.kickstart import OvirtNodeData
+    monkeypatch.setattr(OvirtNodeData, "handle_header", boom)
+    report = read(iface, "\n\n%addon   org_ovirt_node --mode=warn\n%end\n")
+    message = report["error-messages"][0]
+    assert message["line-number"] == 3
+    assert "ValueError" in message["message"] and "secret" in message["message"]
+    assert len(message["message"]) < 300 and message["message"].isprintable()
+    assert iface.Mode == "enforce" and not iface.Kickstarted
+
+
+# --- sizes D-Bus cannot carry (issue 9) -------------------------------------------------
+EIB_16 = "16384PiB"      # 2**64 bytes: one more than a D-Bus UInt64 holds
+
+
+def test_override_beyond_uint64_is_a_kickstart_error_at_its_line(iface):
+    ks = ("%%addon org_ovirt_node\nmount /var min=1GiB\nmount /var default=%s\n%%end\n"
+          % EIB_16)
+    report = read(iface, ks)
+    assert len(report["error-messages"]) == 1, report
+    assert report["error-messages"][0]["line-number"] == 3
+    assert not iface.Kickstarted
+    assert get_native(iface.GetPlan(["sda"]))       # the default profile is kept
+
+
+def test_profile_file_beyond_uint64_is_refused(iface, tmp_path):
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("extends: ovirt-node\nmounts:\n  /var: {min: 1 GiB, default: %s}\n"
+                    % EIB_16)
+    with pytest.raises(InvalidValueError) as err:
+        iface.SetProfile(str(huge))
+    assert "huge.yaml" in str(err.value) and "/var" in str(err.value)
+    assert iface.Profile == "ovirt-node"
+    report = read(iface, "%%addon org_ovirt_node --profile=%s\n%%end\n" % huge)
+    assert report["error-messages"][0]["line-number"] == 1
+    assert "huge.yaml" in report["error-messages"][0]["message"]
+
+
+def _with_mount_size(service, point, **sizes):
+    """Force sizes into the service's profile, past every check on the way in."""
+    profile = service.profile
+    rule = dataclasses.replace(profile.mounts[point], **sizes)
+    service._profile = dataclasses.replace(
+        profile, mounts=MappingProxyType(dict(profile.mounts, **{point: rule})))
+
+
+@pytest.mark.parametrize("size", [2 ** 64, -1])
+def test_plan_never_holds_a_size_beyond_uint64(iface, size):
+    _with_mount_size(iface.implementation, "/var", default_size=size)
+    with pytest.raises(InvalidValueError) as err:
+        iface.GetPlan(["sda"])
+    assert "/var" in str(err.value)
+
+
+# --- the configure task never lets anything but StorageInstallationError out ------------
+@pytest.mark.parametrize("mode", ["enforce", "warn"])
+def test_task_turns_an_unexpected_failure_into_a_storage_error(mode, caplog):
+    def validate():
+        raise OverflowError("integer division result too large for a float")
+    task = ValidateLayoutTask(validate, "ovirt-node", mode)
+    if mode == "enforce":
+        with pytest.raises(StorageInstallationError) as err:
+            task.run_with_signals()
+        assert "too large for a float" in str(err.value)
+        assert "ovirt-node" in str(err.value)
+    else:
+        assert task.run_with_signals() is None
+        assert "too large for a float" in caplog.text
+
+
+def test_task_with_sizes_beyond_float_range(iface):
+    """The realistic path: a profile size no float holds reaches the checker's messages."""
+    service = iface.implementation
+    _with_mount_size(service, "/var", min_size=10 ** 400, default_size=10 ** 400)
+    service.read_planned_layout = lambda: _layout(L.THINLV)
+    with pytest.raises(StorageInstallationError):
+        service.configure_with_tasks()[0].run_with_signals()
+
+
+def test_task_on_a_malformed_device_tree(iface):
+    from org_ovirt_node.adapters.dbus_tree import DeviceTreeError
+    service = iface.implementation
+
+    def unreadable():
+        raise DeviceTreeError("Anaconda's device tree: size is '6 GiB' (str)")
+    service.read_planned_layout = unreadable
+    with pytest.raises(StorageInstallationError) as err:
+        service.configure_with_tasks()[0].run_with_signals()
+    assert "size is '6 GiB'" in str(err.value)
+    with pytest.raises(LayoutCheckError) as err:
+        iface.ValidateLayout()
+    assert "size is '6 GiB'" in str(err.value)
+
+
+def test_configure_with_tasks_survives_a_profile_that_cannot_load(iface, monkeypatch):
+    """The queue is built even so; the task then stops the install with the reason."""
+    from org_ovirt_node.kickstart import OvirtNodeData
+
+    def broken(self, base=None):
+        raise RuntimeError("profile directory missing")
+    monkeypatch.setattr(OvirtNodeData, "resolve_profile", broken)
+    tasks = iface.implementation.configure_with_tasks()
+    with pytest.raises(StorageInstallationError) as err:
+        tasks[0].run_with_signals()
+    assert "profile directory missing" in str(err.value)
+
+
+# --- SetProfile: InvalidValueError, whatever is wrong with the file ----------------------
+@pytest.mark.parametrize("content,words", [
+    ("mounts: [\n", "not valid YAML"),
+    ("&a [*a]\n", ""),
+    ("a: &a [*a]\n", ""),
+    (None, ""),                 # a directory
+])
+def test_set_profile_with_a_broken_file_is_an_invalid_value(iface, tmp_path, content, words):
+    path = tmp_path / "p.yaml"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_text(content)
+    with pytest.raises(InvalidValueError) as err:
+        iface.SetProfile(str(path))
+    assert str(path) in str(err.value) and words in str(err.value)
+    assert iface.Profile == "ovirt-node"
+
+
+def test_set_profile_dev_zero_is_an_invalid_value(iface):
+    with pytest.raises(InvalidValueError) as err:
+        iface.SetProfile("/dev/zero")
+    assert "/dev/zero" in str(err.value)
+
+
+def test_set_profile_unexpected_loader_failure_is_an_invalid_value(iface, monkeypatch):
+    import org_ovirt_node.profile as P
+
+    def boom(name):
+        raise KeyError("\x1b]0;pwned\x07")
+    monkeypatch.setattr(P, "load_profile", boom)
+    with pytest.raises(InvalidValueError) as err:
+        iface.SetProfile("ovirt-node-minimal")
+    assert "ovirt-node-minimal" in str(err.value) and "KeyError" in str(err.value)
+    assert str(err.value).isprintable()
+    assert iface.Profile == "ovirt-node"
 
 
 # --- the configure task ---------------------------------------------------------------------
@@ -177,3 +335,24 @@ def test_service_starts_without_blivet():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", ["", "x" * 5000, "\x1b[2J.yaml", "a\nb"])
+def test_set_profile_name_is_short_printable_text(iface, name):
+    with pytest.raises(InvalidValueError) as err:
+        iface.SetProfile(name)
+    assert str(err.value).isprintable() and len(str(err.value)) < 300
+    assert iface.Profile == "ovirt-node"
+
+
+def test_set_profile_problems_are_listed_briefly(iface, tmp_path):
+    bad = tmp_path / "many.yaml"
+    bad.write_text("name: many\n" + "".join("k%d: 1\n" % i for i in range(500)))
+    with pytest.raises(InvalidValueError) as err:
+        iface.SetProfile(str(bad))
+    assert "more problems" in str(err.value) and len(str(err.value)) < 2200
+
+
+def test_plan_for_too_many_disks_is_refused(iface):
+    with pytest.raises(InvalidValueError, match="disks"):
+        iface.GetPlan(["sd%d" % i for i in range(100_001)])

@@ -216,3 +216,55 @@ def test_invalid_mode_and_profile_are_refused(env, addon):
     with pytest.raises(InvalidValueError):
         proxy.SetProfile("/nonexistent/profile.yaml")
     assert proxy.Mode == "enforce" and proxy.Profile == "ovirt-node"
+
+
+# --- hostile and unusual data (issue 9) -----------------------------------------------------
+def test_btrfs_volumes_sharing_a_label_on_fedora_main(env, addon, layouts):
+    """Two old btrfs volumes with one label (told apart only by device ID) beside a
+    compliant layout: findings as for the compliant layout, no error."""
+    client, proxy, peer = env
+    peer.serve(H.old_btrfs_twins(layouts["compliant"][1]))
+    findings = get_native(proxy.ValidateLayout())
+    assert {f["code"] for f in findings} == {"ONN011"}
+    _configure(env, "enforce")                  # and the install goes on
+
+
+def _malformed(records):
+    """*records* with the size of / sent as text, as no Anaconda sends it."""
+    from dasbus.typing import get_variant
+    out = dict(records)
+    key = next(k for k, (d, f, o) in out.items() if f["attrs"].get("mount-point") == "/")
+    data, fdata, options = out[key]
+    out[key] = (dict(data, size=get_variant("s", "6 GiB")), fdata, options)
+    return out
+
+
+def test_malformed_device_data_is_a_clean_dbus_error(env, addon, layouts):
+    from org_ovirt_node.service.errors import LayoutCheckError
+    client, proxy, peer = env
+    peer.serve(_malformed(layouts["compliant"][1]))
+    with pytest.raises(LayoutCheckError) as err:
+        proxy.ValidateLayout()
+    assert "size is '6 GiB' (str)" in str(err.value)
+    with pytest.raises(StorageInstallationError) as err:
+        _configure(env, "enforce")
+    assert "size is '6 GiB' (str)" in str(err.value)
+    _configure(env, "warn")                     # logged, not blocking
+    peer.serve(layouts["compliant"][1])         # the service is still there
+    assert _errors(get_native(proxy.ValidateLayout())) == set()
+
+
+def test_set_profile_with_a_broken_file_over_dbus(env, addon, tmp_path):
+    from pyanaconda.modules.common.errors.general import InvalidValueError
+    client, proxy, peer = env
+    recursive = tmp_path / "recursive.yaml"
+    recursive.write_text("&a [*a]\n")
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("extends: ovirt-node\nmounts:\n  /var: {default: 16384 PiB}\n")
+    for path in (recursive, huge, tmp_path):
+        with pytest.raises(InvalidValueError) as err:
+            proxy.SetProfile(str(path))
+        assert str(path) in str(err.value)
+    assert proxy.Profile == "ovirt-node"
+    plan = get_native(proxy.GetPlan(["sda"]))
+    assert all(0 <= p["device-size"] < 2 ** 64 for p in plan)

@@ -5,6 +5,7 @@ scanned): sizes are the profile's default sizes, ``grow`` marks what the profile
 and the actual growing into free space stays with Anaconda's own planner.
 """
 from org_ovirt_node import profile as P
+from org_ovirt_node.adapters.dbus_tree import UINT64_MAX
 
 # blivet.devicefactory.DEVICE_TYPE_* (stable public values; a test compares them with blivet).
 DEVICE_TYPE_LVM = 0
@@ -15,6 +16,28 @@ _DEVICE_TYPES = {P.KIND_THIN: DEVICE_TYPE_LVM_THINP, P.KIND_LV: DEVICE_TYPE_LVM,
                  P.KIND_PARTITION: DEVICE_TYPE_PARTITION}
 
 SWAP_KIND = "swap"
+
+
+def sizes_out_of_range(profile):
+    """``[(where, key, size)]`` for each size of *profile* that a D-Bus ``UInt64`` cannot
+    carry (below 0 or above 2^64-1 bytes): every size the addon hands to Anaconda, puts in a
+    plan or prints must fit. *where* is ``file:line`` of the mount, or the profile's source;
+    *key* is the key in the profile schema (``mounts./var.default``)."""
+    out = []
+
+    def test(where, key, size):
+        if size is not None and not 0 <= size <= UINT64_MAX:
+            out.append((where, key, size))
+
+    for point, rule in profile.mounts.items():
+        test(rule.where or profile.source, "mounts.%s.min" % point, rule.min_size)
+        test(rule.where or profile.source, "mounts.%s.default" % point, rule.default_size)
+    for key, size in (("swap.min", profile.swap_min), ("disk.min_total", profile.min_disk_total),
+                      ("volume_group.reserve_min", profile.reserve_min),
+                      ("volume_group.reserve_max", profile.reserve_max),
+                      ("thin_pool.min_metadata", profile.min_metadata)):
+        test(profile.source, key, size)
+    return out
 
 
 def lv_name(mountpoint):

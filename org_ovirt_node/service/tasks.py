@@ -4,6 +4,11 @@ It runs in Anaconda's "Installation environment setup" queue (``configure_with_t
 the layout is final then and no disk has been touched. In ``enforce`` mode every error makes
 it raise :class:`StorageInstallationError`, which Anaconda's error handler shows as a storage
 error dialog (or exits 1 when non-interactive) and which stops the installation.
+
+Nothing else ever leaves the task: a layout that cannot be read or judged (malformed device
+data, a profile that cannot be resolved, anything unexpected) is a
+:class:`StorageInstallationError` saying why in ``enforce`` mode (fail closed: the layout
+was not shown to be right) and a logged error in ``warn`` mode.
 """
 from pyanaconda.anaconda_loggers import get_module_logger
 from pyanaconda.modules.common.errors.installation import StorageInstallationError
@@ -11,6 +16,7 @@ from pyanaconda.modules.common.task import Task
 
 from org_ovirt_node.i18n import _
 from org_ovirt_node.service.constants import MODE_ENFORCE, MODE_OFF
+from org_ovirt_node.service.errors import LayoutCheckError, describe
 
 log = get_module_logger(__name__)
 
@@ -48,6 +54,22 @@ class ValidateLayoutTask(Task):
         if self._mode == MODE_OFF:
             log.info("Layout validation is off.")
             return None
+        try:
+            return self._judge()
+        except StorageInstallationError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - only StorageInstallationError may leave
+            reason = str(exc) if isinstance(exc, LayoutCheckError) else describe(exc)
+            message = _("The storage layout could not be checked against profile "
+                        "%(profile)s. %(reason)s") % {"profile": self._profile_name,
+                                                      "reason": reason}
+            if self._mode == MODE_ENFORCE:
+                log.error("%s", message)
+                raise StorageInstallationError(message) from None
+            log.exception("Mode warn: installing anyway. %s", message)
+            return None
+
+    def _judge(self):
         report = self._validate()
         for finding in report.findings:
             log.warning("%s %s %s: %s", finding.severity, finding.code,
