@@ -1,5 +1,7 @@
-"""Kickstart linter speed: cold start of ``check`` in a fresh process (target < 300 ms) and
-throughput in one process on a generated corpus (target >= 500 kickstarts/second)."""
+"""Kickstart linter speed: cold start of ``check`` in a fresh process (target < 300 ms),
+throughput in one process on a generated corpus (target >= 500 kickstarts/second), and
+linear work on hostile sizes: a kickstart of 10,000 logvols (target < 2 s) and lines of
+1 MB, refused or handled (target < 1 s each)."""
 import os
 import random
 import resource
@@ -82,6 +84,61 @@ def throughput(count=1000):
     return count / elapsed, count / cpu, elapsed, findings
 
 
+def many_logvols(count, same_name=False):
+    """A thin layout with *count* extra thin logvols (all named alike if *same_name*)."""
+    lines = ["reqpart --add-boot", "part pv.01 --size=42000 --grow",
+             "volgroup onn pv.01 --reserved-percent=20",
+             "logvol swap --vgname=onn --name=swap --recommended",
+             "logvol none --vgname=onn --name=pool00 --thinpool --size=40000 --grow"]
+    for n, (mp, size) in enumerate(MOUNTS):
+        lines.append('logvol %s --vgname=onn --name=lv%d --thin --poolname=pool00 '
+                     '--fsoptions="defaults,discard" --size=%d' % (mp, n, size))
+    for n in range(count):
+        name = "data" if same_name else "data%d" % n
+        lines.append('logvol /srv/d%d --vgname=onn --name=%s --thin --poolname=pool00 '
+                     '--fsoptions="defaults,discard" --size=1024' % (n, name))
+    return "\n".join(lines) + "\n"
+
+
+LONG = 1_000_000
+LONG_LINES = [
+    ("a 1 MB command line (refused)", "text\npart / --fsoptions=%s\n" % ("a" * LONG)),
+    ("a 1 MB word of one character (refused)", "a" * LONG + "\n"),
+    ("a 1 MB line in %post (accepted)",
+     "autopart --type=thinp\n%%post\necho %s\n%%end\n" % ("a" * LONG)),
+    ("a 1 MB %addon line (an ONN106 finding)",
+     "autopart --type=thinp\n%%addon org_ovirt_node\nmount /var min=%sGiB\n%%end\n"
+     % ("1" * LONG)),
+]
+
+
+def _timed(text):
+    from org_ovirt_node.linter import LintInputError, lint_text
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        outcome = "%d findings" % len(lint_text(text).findings)
+    except LintInputError:
+        outcome = "refused"
+    return time.perf_counter() - start, time.process_time() - cpu, outcome
+
+
+def hostile_sizes():
+    """Wall and CPU time of the linear-work cases, each after a warm-up of the handler."""
+    from org_ovirt_node.linter import lint_text
+    lint_text("autopart --type=thinp\n")
+    # The same name 10,000 times: no target (pykickstart translates a duplicate warning per
+    # line, which costs a fifth more), shown to prove its duplicate check stays linear.
+    cases = [("10,000 logvols", many_logvols(10_000), 2.0),
+             ("10,000 logvols of one name", many_logvols(10_000, same_name=True), None)]
+    cases += [(label, text, 1.0) for label, text in LONG_LINES]
+    for label, text, target in cases:
+        wall, cpu, outcome = _timed(text)
+        verdict = "no target" if target is None else "target < %g s%s" % (
+            target, "" if cpu < target else ", ** SLOW **")
+        print("linter: %s: %.2f s wall, %.2f s CPU, %s (%s)" % (label, wall, cpu, outcome,
+                                                               verdict))
+
+
 def main():
     wall, cpu = cold_start()
     print("linter: cold start `python -m org_ovirt_node check %s`, median of 5: %.0f ms wall, "
@@ -89,6 +146,7 @@ def main():
     rate, cpu_rate, elapsed, findings = throughput()
     print("linter: 1000 generated kickstarts in %.2f s: %.0f kickstarts/s wall, %.0f per CPU "
           "second, %d findings (target >= 500/s)" % (elapsed, rate, cpu_rate, findings))
+    hostile_sizes()
     print("linter: load average %.2f on %d CPUs (wall figures suffer when it is high)"
           % (os.getloadavg()[0], os.cpu_count() or 1))
 

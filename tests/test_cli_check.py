@@ -103,3 +103,49 @@ def test_usage_errors_exit_2(capsys):
         main(["check", "--format", "xml", CUSTOM])
     assert info.value.code == 2
     assert run(capsys, "-", "-")[0] == 2
+
+
+# --- hostile input (issue 9) ----------------------------------------------------------------
+MARKER = "SECRETMARKER"
+
+
+def _secret(tmp_path, lines=40):
+    return write(tmp_path, "shadow", "".join("user%d_%s%s%d: x\n" % (n, "x" * 60, MARKER, n)
+                                               for n in range(lines)))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_included_and_profile_secrets_are_never_printed(tmp_path, capsys, fmt):
+    secret = _secret(tmp_path)
+    files = [write(tmp_path, "a.ks", "autopart --type=thinp\n%%addon org_ovirt_node\n"
+                   "%%include %s\n%%end\n" % secret),
+             write(tmp_path, "b.ks", "autopart --type=thinp\n%%addon org_ovirt_node "
+                   "--profile=%s\n%%end\n" % secret),
+             write(tmp_path, "c.ks", "text\n%%include %s\n" % secret)]
+    status, out, err = run(capsys, "--format", fmt, *files)
+    assert status == 2                          # c.ks does not parse
+    assert MARKER not in out + err
+    assert len(out) < 6000                      # not 40 lines per file
+    assert "more lines" in out
+
+
+def test_the_process_environment_is_never_printed(tmp_path):
+    ks = write(tmp_path, "env.ks", "autopart --type=thinp\n%include /proc/self/environ\n"
+               "%addon org_ovirt_node\n%include /proc/self/environ\n%end\n")
+    proc = subprocess.run([sys.executable, "-m", "org_ovirt_node", "check", ks],
+                          capture_output=True, text=True, cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=ROOT, ONN_SECRET="v" * 50 + MARKER))
+    assert proc.returncode == 0, proc.stderr
+    assert MARKER not in proc.stdout + proc.stderr
+    assert "ONN103" in proc.stdout and "not a text file" in proc.stdout
+
+
+def test_include_bombs_and_endless_files_exit_2(tmp_path, capsys):
+    write(tmp_path, "leaf.ks", "firewall --disabled\n")
+    for level in range(7):
+        child = "leaf.ks" if level == 6 else "f%d.ks" % (level + 1)
+        write(tmp_path, "f%d.ks" % level, "%%include %s\n" % child * 10)
+    bomb = write(tmp_path, "bomb.ks", "text\n%include f0.ks\n")
+    status, out, err = run(capsys, bomb, "/dev/zero")
+    assert status == 2 and out == ""
+    assert "%s:2: error: " % bomb in err and "/dev/zero: error: " in err

@@ -206,3 +206,122 @@ def test_odd_arguments_raise_only_kickstart_errors():
             OvirtNodeData().handle_header(args, line_number=4)
     with pytest.raises(KickstartParseError):
         d.handle_line(None, line_number=2)
+
+
+# --- hostile input (issue 9) ---------------------------------------------------------------
+MARKER = "SECRETMARKER"
+
+
+def secret_line(n):
+    """A line whose marker sits beyond any short excerpt (like a password hash)."""
+    return "user%d_%s%s%d: x\n" % (n, "x" * 60, MARKER, n)
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("8EiB", True), ("8192PiB", True), ("9223372036854775808B", True),
+    ("9223372036854775809B", False), ("16EiB", False), ("10EB", False),
+    ("99999999999999999999999999999999GiB", False), ("1" * 4000 + "B", False),
+])
+def test_override_sizes_are_bounded(value, ok):
+    text = "%%addon org_ovirt_node\n\nrequire /srv min=%s\n%%end\n" % value
+    if ok:
+        assert parse(text).overrides[0].settings == (("min", value),)
+        return
+    exc = error_of(text)
+    assert exc.lineno == 3 and "8 EiB" in exc.message and MARKER not in exc.message
+
+
+@pytest.mark.parametrize("line, words", [
+    ("require /srv min=-1GiB\n", ["min="]),
+    ("require /srv min=1e9GiB\n", ["min="]),
+    ("require /srv\x00 min=1GiB\n", ["\\x00"]),
+    ("require '/srv/a b' min=1GiB\n", ["whitespace"]),
+    ("require /srv options='discard;%pre'\n", ["options="]),
+    ("require /srv options=a;b\n", ["options="]),
+    ("\x1b[31mrule\n", ["\\x1b"]),
+    ("mount /var min=" + "9" * 5000 + "GiB\n", ["5"]),
+    ("frobnicate " + "y" * 100 + MARKER + "\n", ["frobnicate"]),
+])
+def test_hostile_lines_are_clean_errors_at_their_line(line, words):
+    exc = error_of("%%addon org_ovirt_node\n#\n%s%%end\n" % line)
+    assert exc.lineno == 3
+    assert MARKER not in exc.message and "\x1b" not in exc.message and "\x00" not in exc.message
+    for word in words:
+        assert word in exc.message
+
+
+def test_a_long_line_is_refused_before_it_is_split(monkeypatch):
+    import shlex
+    split = shlex.split
+    lengths = []
+
+    def counting_split(text, *args, **kwargs):
+        lengths.append(len(text))
+        return split(text, *args, **kwargs)
+    monkeypatch.setattr(shlex, "split", counting_split)
+    with pytest.raises(KickstartParseError) as info:
+        parse_override("mount /var min=" + "1" * 1_000_000 + "GiB", 7)
+    assert info.value.lineno == 7 and "4096" in info.value.message
+    assert lengths == []
+
+
+def test_hostile_header_values_are_refused():
+    for args in (["--profile=a\x1bb"], ["--profile=" + "p" * 5000],
+                 ["--mode=" + "x" * 100 + MARKER]):
+        with pytest.raises(KickstartParseError) as info:
+            OvirtNodeData().handle_header(args, line_number=4)
+        assert info.value.lineno == 4
+        assert MARKER not in info.value.message and "\x1b" not in info.value.message
+
+
+def test_an_included_secret_file_is_summarised_not_listed(tmp_path):
+    secret = tmp_path / "shadow"
+    secret.write_text("".join(secret_line(n) for n in range(40)))
+    handler = makeVersion(RHEL9)
+    parser = KickstartParser(handler)      # pykickstart follows the %include itself
+    errors = []
+    parser.registerSection(OvirtNodeSection(handler, errors=errors))
+    parser.readKickstartFromString("%%addon org_ovirt_node\n%%include %s\n%%end\n" % secret)
+    assert len(errors) == 6
+    assert "and 35 more lines" in errors[-1].message
+    assert all(MARKER not in e.message for e in errors)
+
+
+def test_the_error_cap_is_per_section():
+    body = "".join("bad%d\n" % n for n in range(7))
+    _data, errors = parse("%addon com_redhat_kdump\n%end\n%addon org_ovirt_node\n" + body
+                          + "%end\n%addon other\n%end\n", collect=True)
+    assert [e.lineno for e in errors] == [4, 5, 6, 7, 8, 9]
+    assert "2 more lines" in errors[-1].message
+
+
+class _Exploding(OvirtNodeData):
+    def handle_line(self, line, line_number=None):
+        raise RuntimeError("boom " + line)
+
+    def handle_end(self):
+        raise MemoryError()
+
+
+def test_section_turns_any_exception_into_a_kickstart_error():
+    handler = makeVersion(RHEL9)
+    parser = KickstartParser(handler)
+    parser.registerSection(OvirtNodeSection(handler, data=_Exploding()))
+    with pytest.raises(KickstartParseError) as info:
+        parser.readKickstartFromString("%addon org_ovirt_node\n\nmount /var min=1GiB\n%end\n")
+    assert info.value.lineno == 2 and "RuntimeError" in info.value.message
+    errors = []
+    parser = KickstartParser(makeVersion(RHEL9))
+    parser.registerSection(OvirtNodeSection(parser.handler, data=_Exploding(), errors=errors))
+    parser.readKickstartFromString("%addon org_ovirt_node\nx\n%end\n")
+    assert [type(e) for e in errors] == [KickstartParseError] * 2
+
+
+def test_profile_problems_are_counted_not_listed(tmp_path):
+    secret = tmp_path / "shadow"
+    secret.write_text("".join(secret_line(n) for n in range(40)))
+    d = parse("%%addon org_ovirt_node --profile=%s\n%%end\n" % secret)
+    with pytest.raises(KickstartParseError) as info:
+        d.resolve_profile()
+    assert info.value.lineno == 1
+    assert MARKER not in info.value.message and len(info.value.message) < 1500

@@ -74,12 +74,13 @@ def test_autopart_thinp_is_info_at_its_line():
     assert exit_code(report) == 0
 
 
-@pytest.mark.parametrize("kind", ["lvm", "plain"])
-def test_autopart_of_another_type_is_an_error(kind):
+@pytest.mark.parametrize("kind, shown", [("lvm", "lvm"), ("plain", "plain"),
+                                         ("--", "--type=[]")])   # pykickstart keeps a list
+def test_autopart_of_another_type_is_an_error(kind, shown):
     report = lint_text("text\nautopart --type=%s\n" % kind)
     (f,) = report.findings
     assert (f.code, f.severity, f.line) == ("ONN102", "error", 2)
-    assert kind in f.message
+    assert shown in f.message
     assert exit_code(report) == 1
 
 
@@ -426,3 +427,205 @@ def test_reused_parser_state_does_not_leak_between_kickstarts():
     text = "%addon org_ovirt_node --mode=warn\nmount /var min=6GiB\n%end\n" + compliant()
     assert [x.code for x in lint_text(text).findings] == ["ONN005"]
     assert lint_text(compliant()).findings == ()  # the override applied to that file only
+
+
+# --- hostile input (issue 9): disclosure ----------------------------------------------------
+MARKER = "SECRETMARKER"
+
+
+def secret_file(tmp_path, name="shadow", lines=40, sep="\n"):
+    """A fake secret file: every entry's marker sits beyond any short excerpt."""
+    path = tmp_path / name
+    path.write_text(sep.join("user%d_%s%s%d: x" % (n, "x" * 60, MARKER, n)
+                             for n in range(lines)) + sep)
+    return path
+
+
+def all_text(report):
+    return "\n".join("%s %s" % (f.message, f.hint) for f in report.findings)
+
+
+def test_include_of_a_secret_file_inside_addon_is_summarised(tmp_path):
+    secret = secret_file(tmp_path)
+    text = "autopart --type=thinp\n%%addon org_ovirt_node\n%%include %s\n%%end\n" % secret
+    report = lint_text(text)
+    addon = only(report, "ONN106")
+    assert len(addon) == 6 and {f.line for f in addon} == {3}
+    assert "and 35 more lines" in addon[-1].message
+    assert MARKER not in all_text(report)
+
+
+def test_include_of_a_secret_file_as_commands_quotes_an_excerpt(tmp_path):
+    secret = secret_file(tmp_path)
+    (f,) = lint_text("text\n%%include %s\n" % secret).findings
+    assert (f.code, f.line) == ("ONN107", 2)
+    assert "user0_xxx" in f.message and "line 1 of" in f.message
+    assert MARKER not in f.message and len(f.message) < 300
+
+
+def test_addon_profile_naming_a_secret_file_is_not_printed(tmp_path):
+    secret = secret_file(tmp_path)
+    text = "autopart --type=thinp\n%%addon org_ovirt_node --profile=%s\n%%end\n" % secret
+    report = lint_text(text)
+    (f,) = only(report, "ONN106")
+    assert f.line == 2 and MARKER not in all_text(report) and len(f.message) < 1500
+
+
+def test_include_of_an_environment_block_is_not_read(tmp_path):
+    environ = secret_file(tmp_path, "environ", sep="\0")
+    (f,) = lint_text("%%include %s\nautopart --type=thinp\n" % environ).warnings
+    assert (f.code, f.line) == ("ONN103", 1) and "not a text file" in f.message
+    assert MARKER not in all_text(lint_text("%%include %s\n" % environ))
+
+
+def test_include_of_a_fifo_or_device_is_not_opened(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))                    # opening it for reading would block forever
+    for path in (fifo, "/dev/zero"):
+        (f,) = lint_text("%%include %s\n" % path).findings
+        assert (f.code, f.line) == ("ONN103", 1) and "not a regular file" in f.message
+
+
+def test_pykickstart_messages_quote_only_an_excerpt_of_the_line():
+    line = "bootloader --bogus=%s%s\n" % ("b" * 80, MARKER)
+    (f,) = lint_text("text\n" + line).findings
+    assert (f.code, f.line) == ("ONN107", 2) and MARKER not in f.message
+    (f,) = lint_text("\x1b]0;title\x07" + "z" * 50 + MARKER + "\n").findings
+    assert "\x1b" not in f.message and "\\x1b" in f.message and MARKER not in f.message
+
+
+def test_main_text_with_a_nul_is_not_a_kickstart():
+    with pytest.raises(LintInputError, match=":2:"):
+        lint_text("text\nA=1\0B=2\n")
+
+
+# --- hostile input: bounded work ------------------------------------------------------------
+def test_include_fan_out_is_refused_at_the_include_line(tmp_path):
+    # 7 levels of 10 %include lines each would expand to 10 million lines.
+    for level in range(7):
+        child = "leaf.ks" if level == 6 else "f%d.ks" % (level + 1)
+        (tmp_path / ("f%d.ks" % level)).write_text("%%include %s\n" % child * 10)
+    (tmp_path / "leaf.ks").write_text("firewall --disabled\n")
+    main = tmp_path / "main.ks"
+    main.write_text("text\n\n%include f0.ks\n")
+    with pytest.raises(LintInputError) as info:
+        lint_file(str(main))
+    assert str(info.value).startswith("%s:3: " % main)
+    assert "64" in str(info.value)
+
+
+def test_total_included_size_is_bounded(tmp_path):
+    big = tmp_path / "big.ks"
+    big.write_text(("#" * 1023 + "\n") * 3 * 1024)       # 3 MiB, 3072 lines
+    text = "text\n%include big.ks\n%include big.ks\n%include big.ks\n"
+    with pytest.raises(LintInputError) as info:
+        lint_text(text, filename=str(tmp_path / "m.ks"), base_dir=str(tmp_path))
+    assert ":4: " in str(info.value) and "8 MiB" in str(info.value)
+
+
+def test_an_included_file_over_the_limit_is_refused(tmp_path):
+    (tmp_path / "huge.ks").write_text("#" * (4 * 1024 * 1024 + 10) + "\n")
+    with pytest.raises(LintInputError, match=r"m\.ks:2: .*huge\.ks.*4 MiB"):
+        lint_text("text\n%include huge.ks\n", filename="m.ks", base_dir=str(tmp_path))
+
+
+def test_line_count_is_bounded():
+    with pytest.raises(LintInputError, match="<stdin>:100001: "):
+        lint_text("#\n" * 100_001)
+
+
+def test_a_long_command_line_is_refused_before_parsing(monkeypatch):
+    from pykickstart.parser import KickstartParser
+
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("pykickstart must not see the line")
+    monkeypatch.setattr(KickstartParser, "readKickstartFromString", must_not_parse)
+    for text in ("text\n\npart / --fsoptions=" + "a" * 1_000_000 + "\n",
+                 "text\n\n%%include %s\n" % ("/x" * 500_000),
+                 "%pre\necho\n%end " + "a" * 1_000_000 + "\n"):
+        with pytest.raises(LintInputError, match="<stdin>:3: .*16384"):
+            lint_text(text)
+
+
+def test_long_script_and_addon_lines_are_handled_without_splitting_them(monkeypatch):
+    import shlex
+    split, lengths = shlex.split, []
+
+    def counting_split(text, *args, **kwargs):
+        lengths.append(len(text))
+        return split(text, *args, **kwargs)
+    monkeypatch.setattr(shlex, "split", counting_split)
+    text = ("autopart --type=thinp\n%post\necho " + "a" * 1_000_000 + "\n%end\n"
+            "%addon org_ovirt_node\nmount /var min=" + "1" * 1_000_000 + "GiB\n%end\n")
+    report = lint_text(text)
+    assert [(f.code, f.line) for f in report.errors] == [("ONN106", 6)]
+    assert max(lengths, default=0) < 100
+
+
+def test_duplicate_checks_are_not_quadratic(monkeypatch):
+    # pykickstart compares every new logvol with every earlier one (10,000 logvols: 50
+    # million comparisons); the linter's data lists look them up instead.
+    from pykickstart.commands.logvol import FC3_LogVolData
+    calls = []
+    eq = FC3_LogVolData.__eq__
+    monkeypatch.setattr(FC3_LogVolData, "__eq__", lambda a, b: calls.append(1) or eq(a, b))
+    lines = "".join("logvol /d%d --vgname=HostVG --name=d%d --thin --poolname=HostPool "
+                    "--size=1024\n" % (n, n) for n in range(2000))
+    report = lint_text(compliant(tail=lines + "logvol /d1 --vgname=HostVG --name=d1 --thin "
+                                 "--poolname=HostPool --size=1024\n"))
+    assert not report.errors or "ONN015" in {f.code for f in report.errors}
+    assert len(calls) < 10
+
+
+# --- hostile input: clean errors --------------------------------------------------------------
+@pytest.mark.parametrize("text, line", [
+    ('text\n\npart / --fsoptions="defaults\n', 3),
+    ("text\n%pre\necho 'it's fine in a script\n%end 'x\nreboot\n", 4),
+    ("text\n# it's a comment\nreboot 'now\n", 3),
+])
+def test_unclosed_quotes_are_reported_at_their_line(text, line):
+    (f,) = lint_text(text).findings
+    assert (f.code, f.line) == ("ONN107", line)
+    assert "No closing quotation" in f.message
+
+
+@pytest.mark.parametrize("separator", ["\r", "\x0c", "\x85", "\u2028", "\r\n"])
+def test_lines_are_counted_as_pykickstart_counts_them(separator):
+    text = "# c" + separator + "# d\n" + "bogus_command\n"
+    (f,) = lint_text(text).findings
+    assert (f.code, f.line) == ("ONN107", 3)
+
+
+def test_unclosed_quote_in_an_included_file_names_its_line(tmp_path):
+    (tmp_path / "part.ks").write_text("# partitioning\n\nlogvol / --name='root\n")
+    ks = tmp_path / "main.ks"
+    ks.write_text("text\n%include part.ks\n")
+    (f,) = lint_file(str(ks)).findings
+    assert (f.code, f.line) == ("ONN107", 2) and "line 3 of" in f.message
+
+
+def test_autopart_fstype_with_a_profile_allowing_any_filesystem():
+    from org_ovirt_node.profile import load_profile_text
+    profile = load_profile_text("extends: ovirt-node\nmounts:\n  /: {filesystems: []}\n")
+    report = lint_text("autopart --type=thinp --fstype=ext4\n", profile=profile)
+    assert [f.code for f in report.findings] == ["ONN101"]
+    report = lint_text("autopart --type=thinp --fstype=ext3\n")
+    assert "ONN006" in [f.code for f in report.findings]
+
+
+@pytest.mark.parametrize("old, new, code", [
+    ("--vgname=HostVG --name=root", "--vgname=-- --name=root", "ONN105"),
+    ("--poolname=HostPool --fsoptions", "--poolname=-- --fsoptions", None),
+    ("volgroup HostVG pv.01", "volgroup -- pv.01", None),
+    ("--name=root", "--name=--", None),
+    ('--fsoptions="defaults,discard" --size=6144', "--fsoptions=-- --size=6144", None),
+    ("part pv.01 --size=42000", "part pv.01 --ondisk=-- --fstype=-- --size=42000", None),
+])
+def test_options_pykickstart_keeps_as_lists_are_read_as_text(old, new, code):
+    # "--opt=--" leaves a list where pykickstart normally has a string.
+    text = compliant().replace(old, new, 1)
+    assert new in text
+    report = lint_text(text)
+    assert exit_code(report) in (0, 1, 2)
+    if code is not None:
+        assert "[]" in only(report, code)[0].message

@@ -123,3 +123,28 @@ def test_addon_data_raises_only_kickstart_errors(header, body, lineno):
     for line in lines[1:-1]:
         again.handle_line(line)
     assert again == data
+
+
+# The linter's fast stand-in for shlex.split must split every line exactly as shlex does
+# (it replaces it inside pykickstart during a parse), errors included.
+SPLIT_CHARS = st.sampled_from(["a", "b", "-", "=", " ", "  ", "\t", "\r", "\n", "'", '"', "#",
+                               "\\", "\x00", "\x0b", "\x1c", "\xa0", "\u00e9", "$", "%"])
+
+
+def _split_outcome(split, text, comments):
+    try:
+        return split(text, comments=comments)
+    except ValueError as exc:
+        return ("error", str(exc))
+
+
+@SETTINGS
+@given(st.lists(SPLIT_CHARS, max_size=30).map("".join), st.booleans(), st.booleans())
+def test_fast_split_is_shlex_split(text, comments, final_newline):
+    import shlex
+
+    from org_ovirt_node.linter import fast_split
+    if final_newline:
+        text = text.replace("\n", "") + "\n"
+    assert _split_outcome(fast_split, text, comments) == \
+        _split_outcome(shlex.split, text, comments)

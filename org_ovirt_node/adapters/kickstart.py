@@ -14,6 +14,7 @@ No blivet here: the linter runs where blivet is not installed.
 """
 from org_ovirt_node import layout as L
 from org_ovirt_node.i18n import _
+from org_ovirt_node.sanitize import excerpt, is_clean_text
 from org_ovirt_node.units import KiB, MiB
 
 ANY_DISK = "(install disks)"   # the disks the installer picks when the kickstart names none
@@ -26,19 +27,86 @@ class _Builder:
         self.devices = {}
         self.issues = []
         self.refs = {}                  # kickstart name (pv.01, raid.01) -> device name
+        self._next = {}                 # name -> next "#n" suffix to try (linear in repeats)
 
     def add(self, **kwargs):
+        for key in ("name", "mountpoint", "format"):
+            if kwargs.get(key) is not None:
+                kwargs[key] = _clean(kwargs[key])
+        for key in ("parents", "mount_options"):
+            if kwargs.get(key):
+                kwargs[key] = tuple(_clean(v) for v in kwargs[key])
         name = kwargs["name"]
         if name in self.devices:
-            n = 2
+            n = self._next.get(name, 2)
             while "%s#%d" % (name, n) in self.devices:
                 n += 1
+            self._next[name] = n + 1
             name = kwargs["name"] = "%s#%d" % (name, n)
         self.devices[name] = L.Device(**kwargs)
         return name
 
     def issue(self, lineno, message):
         self.issues.append((self.line_of(lineno), message))
+
+
+# Fields of pykickstart's data objects read as text, and as lists of text. pykickstart keeps
+# whatever its option parser produced: ``--vgname=--`` gives a list, not a string.
+_TEXT_FIELDS = frozenset(("mountpoint", "fstype", "fsopts", "disk", "onPart", "device",
+                          "vgname", "name", "pool_name"))
+_LIST_FIELDS = frozenset(("members", "physvols", "onlyuse", "drives"))
+
+
+def _text(value):
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+class _Data:
+    """A read-only view of a pykickstart data object (or command) whose text fields are
+    always strings and list fields lists of strings, whatever the kickstart wrote."""
+
+    def __init__(self, obj):
+        self._obj = obj
+        fields = vars(obj)
+        for name in _TEXT_FIELDS.intersection(fields):
+            value = fields[name]
+            self.__dict__[name] = value if type(value) is str else _text(value)
+        for name in _LIST_FIELDS.intersection(fields):
+            value = fields[name]
+            self.__dict__[name] = [] if value is None else [value] if isinstance(value, str) \
+                else [_text(v) for v in value]
+
+    def __getattr__(self, name):    # only for the fields not set above
+        return getattr(self._obj, name)
+
+
+def _entries(handler, command, attr):
+    """The data objects of *command* (``handler.logvol.lvList``...) as :class:`_Data`."""
+    return [_Data(d) for d in getattr(getattr(handler, command, None), attr, None) or ()]
+
+
+def _clean(text):
+    """A kickstart value as the layout carries it into the checker's messages: as written
+    when printable and at most 255 characters, else a sanitised excerpt standing for it
+    (a value with control characters is no valid name or mount point anyway). Applying it
+    twice changes nothing, so references between devices still match."""
+    if type(text) is not str:
+        text = str(text)
+    return text if len(text) <= 255 and text.isprintable() else excerpt(text, 60)
+
+
+def kickstart_name(value):
+    """A name from a pykickstart data object (``vg.vgname``...) as the layout carries it."""
+    return _clean(_text(value))
+
+
+def _q(text):
+    """A kickstart name for a message: as written when short and printable, else a
+    sanitised excerpt."""
+    text = "" if text is None else str(text)
+    return text if is_clean_text(text) and len(text) <= 64 else excerpt(text)
 
 
 def _fs_options(text):
@@ -86,11 +154,11 @@ def disks_of(handler):
     names = []
     ignore = getattr(handler, "ignoredisk", None)
     if ignore is not None and getattr(ignore, "onlyuse", None):
-        names.extend(ignore.onlyuse)
+        names.extend(_Data(ignore).onlyuse)
     clear = getattr(handler, "clearpart", None)
     if not names and clear is not None and getattr(clear, "drives", None):
-        names.extend(clear.drives)
-    for part in getattr(getattr(handler, "partition", None), "partitions", ()):
+        names.extend(_Data(clear).drives)
+    for part in _entries(handler, "partition", "partitions"):
         disk = getattr(part, "disk", "")
         if disk:
             names.extend(d for d in disk.split(",") if d)
@@ -136,7 +204,7 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
               parents=parent_disk(""), format=fs, mountpoint="/boot",
               source_line=line_of(reqpart.lineno))
 
-    for part in getattr(getattr(handler, "partition", None), "partitions", ()):
+    for part in _entries(handler, "partition", "partitions"):
         line = line_of(part.lineno)
         fmt, mp, ref = _format_of(part.mountpoint, part.fstype, default_fs)
         size = None if getattr(part, "recommended", False) or \
@@ -158,11 +226,11 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
         if ref:
             if ref in b.refs:
                 b.issue(part.lineno, _("%(ref)s is defined twice (also on line %(line)s).")
-                        % {"ref": ref, "line": b.devices[b.refs[ref]].source_line})
+                        % {"ref": _q(ref), "line": b.devices[b.refs[ref]].source_line})
             else:
                 b.refs[ref] = holder
 
-    for raid in getattr(getattr(handler, "raid", None), "raidList", ()):
+    for raid in _entries(handler, "raid", "raidList"):
         line = line_of(raid.lineno)
         fmt, mp, ref = _format_of(raid.mountpoint, raid.fstype, default_fs)
         members = []
@@ -172,7 +240,7 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
             else:
                 b.issue(raid.lineno, _("raid %(mount)s uses %(member)s, which no 'part "
                                        "%(member)s' line defines.")
-                        % {"mount": raid.mountpoint, "member": member})
+                        % {"mount": _q(raid.mountpoint), "member": _q(member)})
         device = raid.device or raid.mountpoint
         name = "md%s" % device if str(device).isdigit() else str(device)
         options = _fs_options(raid.fsopts)
@@ -188,28 +256,28 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
 
     vgs = {}
     used_pvs = {}
-    for vg in getattr(getattr(handler, "volgroup", None), "vgList", ()):
+    for vg in _entries(handler, "volgroup", "vgList"):
         line = line_of(vg.lineno)
         parents = []
         for pv in vg.physvols:
             if pv in b.refs:
                 if pv in used_pvs:
                     b.issue(vg.lineno, _("%(pv)s is already a physical volume of volume "
-                                         "group %(vg)s.") % {"pv": pv, "vg": used_pvs[pv]})
+                                         "group %(vg)s.") % {"pv": _q(pv), "vg": _q(used_pvs[pv])})
                     continue
                 used_pvs[pv] = vg.vgname
                 parents.append(b.refs[pv])
             elif not vg.preexist:
                 b.issue(vg.lineno, _("volgroup %(vg)s uses %(pv)s, which no 'part' or 'raid' "
-                                     "line defines.") % {"vg": vg.vgname, "pv": pv})
+                                     "line defines.") % {"vg": _q(vg.vgname), "pv": _q(pv)})
         if vg.vgname in vgs:
-            b.issue(vg.lineno, _("volume group %(vg)s is defined twice.") % {"vg": vg.vgname})
+            b.issue(vg.lineno, _("volume group %(vg)s is defined twice.") % {"vg": _q(vg.vgname)})
             continue
         pe_kib = getattr(vg, "pesize", 0) or 4096
         vgs[vg.vgname] = b.add(name=vg.vgname, kind=L.VG, parents=tuple(parents),
                                extent_size=int(pe_kib) * KiB, source_line=line)
 
-    lvs = list(getattr(getattr(handler, "logvol", None), "lvList", ()))
+    lvs = _entries(handler, "logvol", "lvList")
     pools = {}
     for lv in lvs:
         if not getattr(lv, "thin_pool", False):
@@ -218,7 +286,8 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
         vg = vgs.get(lv.vgname)
         if vg is None and not lv.preexist:
             b.issue(lv.lineno, _("thin pool %(lv)s is in volume group %(vg)s, which no "
-                                 "'volgroup' line defines.") % {"lv": lv.name, "vg": lv.vgname})
+                                 "'volgroup' line defines.")
+                    % {"lv": _q(lv.name), "vg": _q(lv.vgname)})
         meta = getattr(lv, "metadata_size", None)
         name = b.add(name="%s/%s" % (lv.vgname, lv.name), kind=L.THINPOOL,
                      # A growing pool ends up as large as the disks allow: unknown here.
@@ -235,7 +304,7 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
         if vg is None and not lv.preexist:
             b.issue(lv.lineno, _("logvol %(mount)s is in volume group %(vg)s, which no "
                                  "'volgroup' line defines.")
-                    % {"mount": lv.mountpoint, "vg": lv.vgname})
+                    % {"mount": _q(lv.mountpoint), "vg": _q(lv.vgname)})
         fmt, mp, _ref = _format_of(lv.mountpoint, lv.fstype, default_fs)
         if getattr(lv, "thin_volume", False):
             kind = L.THINLV
@@ -243,8 +312,8 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
             if pool is None:
                 b.issue(lv.lineno, _("thin logvol %(mount)s uses pool %(pool)s, which no "
                                      "'logvol --thinpool --vgname=%(vg)s' line defines.")
-                        % {"mount": lv.mountpoint, "pool": lv.pool_name or "?",
-                           "vg": lv.vgname})
+                        % {"mount": _q(lv.mountpoint), "pool": _q(lv.pool_name or "?"),
+                           "vg": _q(lv.vgname)})
                 parents = ("%s/%s" % (lv.vgname, lv.pool_name),)
             else:
                 parents = (pool,)

@@ -50,7 +50,10 @@ def cmd_check(args):
         try:
             report = lint_file(path, profile=profile, ks_version=args.ks_version)
         except LintInputError as exc:
-            sys.stderr.write("%s: error: %s\n" % (path, exc))
+            if exc.line is not None:    # the same form as a finding: file:line: error: ...
+                sys.stderr.write("%s:%s: error: %s\n" % (exc.filename, exc.line, exc.detail))
+            else:
+                sys.stderr.write("%s: error: %s\n" % (path, exc))
             status = max(status, EXIT_USAGE)
             continue
         reports.append(report)
