@@ -2,17 +2,88 @@
 
 ``N_`` marks constants for extraction without translating them at import time; ``_``
 translates at the point of use, so a message shows in the language active then.
+
+The catalogue is looked up at call time, not at import: Anaconda changes the language
+(``LANG``) after the addon is imported, and a host command may be run under any
+``LANGUAGE``/``LC_ALL``/``LC_MESSAGES``/``LANG``. The translation for one set of those
+variables is cached; a change of any of them selects the catalogue again.
+
+Where the compiled catalogues (``<lang>/LC_MESSAGES/org_ovirt_node.mo``) are searched, first
+match wins:
+
+1. ``$ORG_OVIRT_NODE_LOCALEDIR`` when set;
+2. ``build/locale`` of a source checkout (``make mo`` compiles ``po/*.po`` there);
+3. ``<prefix>/share/locale`` of the tree the package is installed in, found by walking up
+   from the package folder: ``/usr/share/anaconda/addons/org_ovirt_node`` and
+   ``/usr/lib/python3.X/site-packages/org_ovirt_node`` both lead to ``/usr/share/locale``,
+   and a ``make install DESTDIR=...`` tree to its own ``usr/share/locale``;
+4. gettext's default folder (``sys.base_prefix/share/locale``).
 """
 import gettext
+import os
+import threading
 
 DOMAIN = "org_ovirt_node"
+LOCALEDIR_ENV = "ORG_OVIRT_NODE_LOCALEDIR"
+# The variables gettext reads, in its order of precedence.
+_LANGUAGE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
-_translation = gettext.translation(DOMAIN, fallback=True)
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_lock = threading.Lock()
+_cache = {}
+
+
+def _installed_localedirs():
+    """``share/locale`` folders of the trees above the package folder (closest first)."""
+    dirs = []
+    folder = os.path.dirname(_PACKAGE_DIR)
+    while True:
+        candidate = os.path.join(folder, "share", "locale")
+        if os.path.isdir(candidate):
+            dirs.append(candidate)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return dirs
+        folder = parent
+
+
+def localedirs():
+    """The folders searched for compiled catalogues, in order (see the module docstring)."""
+    dirs = []
+    override = os.environ.get(LOCALEDIR_ENV)
+    if override:
+        dirs.append(override)
+    checkout = os.path.dirname(_PACKAGE_DIR)
+    if os.path.isdir(os.path.join(checkout, "po")):
+        dirs.append(os.path.join(checkout, "build", "locale"))
+    dirs.extend(_installed_localedirs())
+    dirs.append(None)  # gettext's default folder
+    return dirs
+
+
+def translation():
+    """The ``gettext`` translation for the language active now (a ``NullTranslations``
+    when there is no catalogue for it)."""
+    key = tuple(os.environ.get(name) for name in _LANGUAGE_VARS + (LOCALEDIR_ENV,))
+    found = _cache.get(key)
+    if found is None:
+        with _lock:
+            found = _cache.get(key)
+            if found is None:
+                found = _cache[key] = _lookup()
+    return found
+
+
+def _lookup():
+    for folder in localedirs():
+        if gettext.find(DOMAIN, folder):
+            return gettext.translation(DOMAIN, folder, fallback=True)
+    return gettext.NullTranslations()
 
 
 def _(message):
     """Translate *message* in the addon's domain."""
-    return _translation.gettext(message)
+    return translation().gettext(message)
 
 
 def N_(message):  # noqa: N802 - the conventional gettext marker name
@@ -22,4 +93,4 @@ def N_(message):  # noqa: N802 - the conventional gettext marker name
 
 def P_(singular, plural, count):  # noqa: N802
     """Plural-aware translation."""
-    return _translation.ngettext(singular, plural, count)
+    return translation().ngettext(singular, plural, count)
