@@ -10,9 +10,12 @@ What it sets, and why:
   becomes mandatory too; add it to ``KNOWN_OPTIONAL_MODULES`` or edit the drop-in.
 - ``[Storage] default_scheme`` (``LVM_THINP``; ``LVM`` or ``PLAIN`` when the profile puts
   ``/`` on a thick LV or a partition) and ``default_partitioning``: Anaconda's own
-  automatic partitioning then produces the profile's layout (required mounts at their default
-  sizes, ``/`` growing from its minimum, swap at Anaconda's recommended size). Partition
-  mounts other than ``/``, such as ``/boot``, are left to the platform, as Anaconda does.
+  automatic partitioning then produces the profile's layout. The lines are the profile's
+  :class:`~org_ovirt_node.design.Design` without disk facts (the planner's size policy):
+  each mount at its request size, ``(min ...)`` when it grows, ``(size ...)`` when not; swap
+  at Anaconda's recommended size (the drop-in cannot say the profile's ``swap.min``).
+  Partition mounts other than ``/``, such as ``/boot``, are left to the platform, as
+  Anaconda does. What autopart then builds is :func:`~org_ovirt_node.design.autopart_design`.
 - ``[Storage Constraints]``: what Anaconda's storage checker can enforce itself, in the
   Storage module, before "Begin Installation": the device type of ``/``, mounts that must not
   be directories on ``/`` (every required separate mount), and the minimum sizes. It cannot
@@ -23,6 +26,7 @@ written ``%%``. Continuation lines hold whitespace-separated mount points, so ev
 point is checked (:func:`~org_ovirt_node.names.check_mountpoint`) and anything that could
 break a line is refused with :class:`~org_ovirt_node.names.InvalidNameError`.
 """
+from org_ovirt_node import design as D
 from org_ovirt_node import profile as P
 from org_ovirt_node.i18n import _
 from org_ovirt_node.names import InvalidNameError, check_mountpoint
@@ -61,17 +65,14 @@ def _point(mountpoint):
 
 
 def _partitioning_lines(profile):
+    design = D.design(profile)
     lines = []
-    for point, rule in profile.mounts.items():
-        if not rule.required or (rule.kind == P.KIND_PARTITION and point != "/"):
+    for req in design.requests:
+        if not req.mountpoint or (req.kind == D.PARTITION and req.mountpoint != "/"):
             continue
-        if rule.grow or point == "/":
-            size = rule.min_size if rule.min_size is not None else rule.default_size
-            lines.append((_point(point), "(min %s)" % format_conf_size(size or 0)))
-        else:
-            size = rule.default_size if rule.default_size is not None else rule.min_size
-            lines.append((_point(point), "(size %s)" % format_conf_size(size or 0)))
-    if profile.swap_policy != "none":
+        lines.append((_point(req.mountpoint), "(%s %s)" % ("min" if req.grow else "size",
+                                                           format_conf_size(req.size))))
+    if design.swap is not None:
         lines.append(("swap", ""))
     width = max((len(p) for p, _a in lines), default=0)
     return ["    %s" % ("%-*s %s" % (width, p, a)).rstrip() for p, a in lines]

@@ -803,6 +803,12 @@ def _autopart(autopart, line, profile, findings):
         findings.add("ks-autopart",
                      _("Automatic thin partitioning: the installer decides the sizes, so the "
                        "layout is checked at install time."), line=line)
+        if profile is not None:  # what the shipped drop-in makes autopart miss (issue 10)
+            from org_ovirt_node.design import autopart_shortfalls
+            for short in autopart_shortfalls(profile):
+                findings.add(short.rule, short.message, line=line, mountpoint=short.mountpoint,
+                             hint=_("Partition explicitly (ovirt-node-layout plan --format "
+                                    "kickstart) or leave the profile's value as it is."))
     elif kind is None:
         findings.add("ks-autopart-type",
                      _("autopart without --type uses the installer's default scheme "

@@ -19,30 +19,21 @@ import types
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Tuple
 
-from org_ovirt_node import profile as P
+from org_ovirt_node import design as D
+from org_ovirt_node.design import (  # noqa: F401 - the planner's public names
+    BIOS,
+    FIRMWARES,
+    LABEL_OVERHEAD,
+    PART_ALIGN,
+    PV_MIN,
+    UEFI,
+    Request,
+)
 from org_ovirt_node.i18n import _
 from org_ovirt_node.names import check_lvm_name
-from org_ovirt_node.units import GiB, MiB, format_size
+from org_ovirt_node.units import format_size
 
 CLEAR_NONE, CLEAR_ALL = "none", "all"
-BIOS, UEFI = "bios", "uefi"
-FIRMWARES = (BIOS, UEFI)
-
-# Platform boot partitions (Anaconda's reqpart on x86): GPT on BIOS needs a BIOS boot
-# partition for GRUB's core image; UEFI needs an EFI system partition.
-BIOSBOOT_SIZE = 1 * MiB
-ESP_SIZE = 600 * MiB
-ESP_MOUNT = "/boot/efi"
-# Anaconda's autopart asks 1 GiB per PV partition and grows it.
-PV_MIN = 1 * GiB
-# Space lost around what we ask for: partition alignment (1 MiB each, plus the label at the
-# disk start and the GPT backup at its end), LVM metadata area and extent rounding per PV,
-# the LUKS2 header, extent rounding per LV. Upper bounds, so "fits" errs on the safe side.
-LABEL_OVERHEAD = 2 * MiB
-PART_ALIGN = 1 * MiB
-PV_OVERHEAD = 1 * MiB + 4 * MiB
-LUKS2_HEADER = 16 * MiB
-LV_ROUNDING = 4 * MiB
 
 
 class PlanError(Exception):
@@ -57,25 +48,9 @@ class PlanError(Exception):
 
 
 @dataclass(frozen=True)
-class Request:
-    """One thing the planner asked for (what a kickstart must ask for to get the same)."""
-
-    kind: str                      # partition | pv | vg | thinpool | thinlv | lv
-    name: str
-    size: int                      # requested (minimum) size in bytes
-    grow: bool = False
-    mountpoint: Optional[str] = None
-    fstype: Optional[str] = None
-    options: Tuple[str, ...] = ()
-    disk: Optional[str] = None     # partitions and PVs
-    parent: Optional[str] = None   # VG of an LV or pool, pool of a thin LV
-    encrypted: bool = False
-
-
-@dataclass(frozen=True)
 class Plan:
     """A scheduled layout: the planned tree as a :class:`~org_ovirt_node.layout.Layout`, the
-    checker's verdict on it, and what was asked for (:attr:`requests`)."""
+    checker's verdict on it, and what was asked for (:attr:`requests`, from :attr:`design`)."""
 
     layout: object
     report: object
@@ -91,6 +66,7 @@ class Plan:
     actions: Tuple[str, ...]
     profile_name: str = ""
     summary: Mapping[str, object] = field(default_factory=dict)
+    design: Optional[D.Design] = None     # what the requests come from
 
     def to_dict(self):
         return {
@@ -104,22 +80,7 @@ class Plan:
         }
 
 
-# --- sizes --------------------------------------------------------------------------------
-def recommended_swap(ram, disk_space):
-    """Anaconda's swap recommendation for *ram* bytes, capped at 10 % of *disk_space* (as its
-    automatic partitioning does)."""
-    ram = int(ram)
-    if ram < 2 * GiB:
-        swap = 2 * ram
-    elif ram < 8 * GiB:
-        swap = ram
-    elif ram < 64 * GiB:
-        swap = ram // 2
-    else:
-        swap = 4 * GiB
-    return min(swap, int(disk_space) // 10)
-
-
+# --- facts of this machine ------------------------------------------------------------------
 def system_ram():
     """Total RAM of this machine in bytes (what Anaconda bases its recommendation on)."""
     try:
@@ -129,99 +90,7 @@ def system_ram():
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    return 4 * GiB
-
-
-def thin_metadata_estimate(pool_size):
-    """An upper bound of the metadata blivet gives a thin pool of *pool_size* (LVM's
-    64 B per 64 KiB chunk, twice for safety, clamped to LVM's 4 MiB..16 GiB)."""
-    return min(max(2 * 64 * pool_size // (64 * 1024), 4 * MiB), 16 * GiB)
-
-
-def vg_size_for(profile, allocated):
-    """The smallest VG that holds *allocated* bytes of LVs plus the profile's reserve."""
-    size = allocated
-    for _i in range(64):  # reserve_for has slope <= 1/2 in practice: converges fast
-        nxt = allocated + profile.reserve_for(size)
-        if nxt <= size:
-            break
-        size = nxt
-    return size
-
-
-# --- what the planner will build ------------------------------------------------------------
-def _filesystem_for(rule, fstype):
-    """The filesystem of a mount: the chosen one when the rule allows it, else its first."""
-    allowed = rule.filesystems or (fstype,)
-    return fstype if fstype in allowed else allowed[0]
-
-
-def _mount_options(rule):
-    return ("defaults",) + tuple(rule.options) if rule.options else ()
-
-
-def _lv_name(mountpoint):
-    return "root" if mountpoint == "/" else mountpoint.strip("/").replace("/", "_")
-
-
-class _Design:
-    """The requests for a profile and options, and the space they need: pure computation."""
-
-    def __init__(self, profile, firmware, label_types, boot_disk, fstype, swap_size,
-                 vg_name, encrypted, pv_disks):
-        self.profile = profile
-        self.requests = []
-        self.boot_bytes = 0
-        if firmware == UEFI:
-            self._part(boot_disk, "efi", ESP_SIZE, ESP_MOUNT, "efi")
-        elif label_types.get(boot_disk) == "gpt":
-            self._part(boot_disk, "biosboot", BIOSBOOT_SIZE, None, "biosboot")
-        thin, thick = [], []
-        for point, rule in profile.mounts.items():
-            if not rule.required or point == ESP_MOUNT and firmware == UEFI:
-                continue
-            size = rule.default_size or rule.min_size or PV_MIN
-            fs = _filesystem_for(rule, fstype)
-            if rule.kind == P.KIND_PARTITION:
-                self._part(boot_disk, _lv_name(point), size, point, fs,
-                           _mount_options(rule))
-            elif rule.kind == P.KIND_LV:
-                thick.append(Request("lv", _lv_name(point), size, False, point, fs,
-                                     _mount_options(rule), parent=vg_name))
-            else:  # thin, or any: thin is what imgbased wants
-                thin.append(Request("thinlv", _lv_name(point), size, rule.grow, point, fs,
-                                    _mount_options(rule), parent=profile.pool_name))
-        if swap_size:
-            if profile.swap_kind == P.KIND_PARTITION:
-                self._part(boot_disk, "swap", swap_size, None, "swap")
-            elif profile.swap_kind in (P.KIND_THIN, P.KIND_ANY):
-                thin.append(Request("thinlv", "swap", swap_size, False, None, "swap",
-                                    parent=profile.pool_name))
-            else:
-                thick.append(Request("lv", "swap", swap_size, False, None, "swap",
-                                     parent=vg_name))
-        self.thin_total = sum(r.size for r in thin)
-        metadata = thin_metadata_estimate(self.thin_total)
-        self.lv_bytes = (self.thin_total + 2 * metadata  # pool metadata + pmspare
-                         + sum(r.size for r in thick)
-                         + LV_ROUNDING * (len(thin) + len(thick) + 2))
-        self.vg_bytes = vg_size_for(profile, self.lv_bytes)
-        pv_overhead = PV_OVERHEAD + (LUKS2_HEADER if encrypted else 0) + PART_ALIGN
-        self.pv_overhead = pv_overhead * len(pv_disks)
-        self.needed = self.boot_bytes + self.vg_bytes + self.pv_overhead
-        for number, disk in enumerate(pv_disks, 1):
-            self.requests.append(Request("pv", "pv.%02d" % number, PV_MIN, True,
-                                         fstype="lvmpv", disk=disk, encrypted=encrypted))
-        self.requests.append(Request("vg", vg_name, self.vg_bytes))
-        self.requests.append(Request("thinpool", profile.pool_name, self.thin_total, True,
-                                     parent=vg_name))
-        self.requests.extend(thin)
-        self.requests.extend(thick)
-
-    def _part(self, disk, name, size, mountpoint, fstype, options=()):
-        self.requests.append(Request("partition", name, size, False, mountpoint, fstype,
-                                     tuple(options), disk=disk))
-        self.boot_bytes += size + PART_ALIGN
+    return 4 * 1024 ** 3
 
 
 # --- reading the tree (no changes) ---------------------------------------------------------
@@ -502,11 +371,7 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
     clear = _resolve_clear(clear, names)
     from_platform = firmware is None
     firmware = _resolve_firmware(firmware)
-    fstype = fstype or profile.default_filesystem
-    if fstype not in profile.filesystems:
-        raise ValueError(_("filesystem %(fs)s is not allowed by profile %(profile)s "
-                           "(allowed: %(allowed)s)") % {
-            "fs": fstype, "profile": profile.name, "allowed": ", ".join(profile.filesystems)})
+    fstype = D.choose_filesystem(profile, fstype)
     vg_name = check_lvm_name(vg_name or profile.vg_name, "VG")
     total = sum(int(d.size) for d in disks)
     if profile.min_disk_total and total < profile.min_disk_total:
@@ -520,9 +385,8 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
                           "name") % {"vg": vg_name}, disks=names)
     _check_clear_is_contained(disks, clear)
 
-    swap_size = _swap_size(profile, swap, ram, total)
+    D.swap_size(profile, swap)  # a bad swap size is refused before blivet is read
     uses = {d.name: _disk_use(d, clear) for d in disks}
-    usable = {n: use.usable for n, use in uses.items()}
     labels = {}
     for disk in disks:
         labels[disk.name] = uses[disk.name].label
@@ -530,17 +394,17 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
             from blivet.formats import get_format
             labels[disk.name] = get_format("disklabel", device=disk.path).label_type
     refused = {n: use.refused for n, use in uses.items() if use.refused}
-    pv_disks = [n for n in names if usable[n] >= PV_MIN + PART_ALIGN]
-    probe = _Design(profile, firmware, labels, names[0], fstype, swap_size, vg_name,
-                    bool(passphrase), pv_disks)
-    boot_disk = next((n for n in pv_disks if usable[n] >= probe.boot_bytes + PV_MIN), None)
-    found = sum(usable[n] for n in pv_disks)
-    if boot_disk is None:
-        raise _not_enough(probe.needed, found, names, "; ".join(
+    facts = D.DiskFacts(tuple(D.Disk(d.name, int(d.size), uses[d.name].usable, labels[d.name])
+                              for d in disks), firmware=firmware,
+                        ram=ram if ram is not None else system_ram())
+    design = D.design(profile, facts, fstype=fstype, vg_name=vg_name, swap=swap,
+                      encrypted=bool(passphrase))
+    pv_disks = [r.disk for r in design.pvs]
+    found = sum(uses[n].usable for n in pv_disks)
+    if design.boot_disk is None:
+        raise _not_enough(design.needed, found, names, "; ".join(
             [_("no disk has %(size)s free in one piece for the boot partitions")
-             % {"size": format_size(probe.boot_bytes + PV_MIN)}] + list(refused.values())))
-    design = _Design(profile, firmware, labels, boot_disk, fstype, swap_size, vg_name,
-                     bool(passphrase), pv_disks)
+             % {"size": format_size(design.boot_bytes + PV_MIN)}] + list(refused.values())))
     if found < design.needed:
         raise _not_enough(design.needed, found, names, "; ".join(refused.values()))
 
@@ -549,7 +413,7 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
     before = list(blivet.devicetree.actions)
     existing = {d.id for d in blivet.devicetree.devices if d.exists}
     try:
-        _schedule(blivet, disks, clear, relabel, design, profile, passphrase)
+        _schedule(blivet, disks, clear, relabel, design, passphrase)
         from org_ovirt_node.checker import check
         from org_ovirt_node.layout import Layout
         layout = Layout.from_blivet(blivet, origin=_("plan"))
@@ -580,7 +444,7 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
                 vg_name=vg_name, pool_name=profile.pool_name,
                 reserve_percent=profile.reserve_percent, encrypted=bool(passphrase),
                 new_devices=new_names, actions=tuple(str(a) for a in new_actions),
-                profile_name=profile.name,
+                profile_name=profile.name, design=design,
                 summary=dict(_summary(layout, profile, vg_name), needed=design.needed,
                              found=found, firmware_from_platform=from_platform,
                              unused_disks=[n for n in names
@@ -603,20 +467,7 @@ def installed_layout(b):
                   origin=_("plan"))
 
 
-def _swap_size(profile, swap, ram, disk_space):
-    if swap is not None:
-        if int(swap) < 0:
-            raise ValueError(_("swap size cannot be negative"))
-        if swap == 0 and profile.swap_policy == "required":
-            raise ValueError(_("profile %(profile)s requires swap") % {"profile": profile.name})
-        return int(swap)
-    if profile.swap_policy == "none":
-        return 0
-    size = recommended_swap(ram if ram is not None else system_ram(), disk_space)
-    return max(size, profile.swap_min or 0)
-
-
-def _schedule(b, disks, clear, relabel, design, profile, passphrase):
+def _schedule(b, disks, clear, relabel, design, passphrase):
     """Put *design* on the tree: clear, label, partitions, LVM, grow. Raises on any
     failure."""
     from blivet.devices import LUKSDevice
@@ -632,23 +483,20 @@ def _schedule(b, disks, clear, relabel, design, profile, passphrase):
         if disk.name in relabel:
             b.initialize_disk(disk)
 
-    pvs, vg_req = [], None
-    for req in design.requests:
-        if req.kind == "partition":
-            fmt_args = {"mountopts": ",".join(req.options)} if req.options else {}
-            part = b.new_partition(size=Size(req.size), fmt_type=req.fstype,
-                                   mountpoint=req.mountpoint, fmt_args=fmt_args,
-                                   parents=[by_name[req.disk]])
-            b.create_device(part)
-        elif req.kind == "pv":
-            fmt = ("luks", {"passphrase": passphrase, "luks_version": "luks2"}) \
-                if passphrase else ("lvmpv", {})
-            part = b.new_partition(size=Size(req.size), grow=True, fmt_type=fmt[0],
-                                   fmt_args=fmt[1], parents=[by_name[req.disk]])
-            b.create_device(part)
-            pvs.append(part)
-        elif req.kind == "vg":
-            vg_req = req
+    pvs = []
+    for req in design.partitions:
+        fmt_args = {"mountopts": ",".join(req.options)} if req.options else {}
+        part = b.new_partition(size=Size(req.size), grow=req.grow, fmt_type=req.fstype,
+                               mountpoint=req.mountpoint, fmt_args=fmt_args,
+                               parents=[by_name[req.disk]])
+        b.create_device(part)
+    for req in design.pvs:
+        fmt = ("luks", {"passphrase": passphrase, "luks_version": "luks2"}) \
+            if passphrase else ("lvmpv", {})
+        part = b.new_partition(size=Size(req.size), grow=req.grow, fmt_type=fmt[0],
+                               fmt_args=fmt[1], parents=[by_name[req.disk]])
+        b.create_device(part)
+        pvs.append(part)
     _partition_only(b, disks)
     if passphrase:
         # Wrapped only now that the partitions have their final names (as Anaconda does):
@@ -660,24 +508,22 @@ def _schedule(b, disks, clear, relabel, design, profile, passphrase):
             wrapped.append(luks)
         pvs = wrapped
 
-    vg = b.new_vg(name=vg_req.name, parents=pvs)
-    vg.thpool_reserve = ThPoolReserveSpec(profile.reserve_percent, Size(profile.reserve_min),
-                                          Size(profile.reserve_max or 0) if
-                                          profile.reserve_max is not None else Size(2 ** 62))
+    vg = b.new_vg(name=design.vg.name, parents=pvs)
+    percent, low, high = design.reserve
+    vg.thpool_reserve = ThPoolReserveSpec(percent, Size(low),
+                                          Size(high) if high is not None else Size(2 ** 62))
     b.create_device(vg)
-    pool = None
-    for req in design.requests:
+    pool = b.new_lv(name=design.pool.name, thin_pool=True, parents=[vg],
+                    size=Size(design.pool.size), grow=design.pool.grow)
+    b.create_device(pool)
+    for req in design.volumes:
         fmt_args = {"mountopts": ",".join(req.options)} if req.options else {}
-        if req.kind == "thinpool":
-            pool = b.new_lv(name=req.name, thin_pool=True, parents=[vg],
-                            size=Size(req.size), grow=True)
-            b.create_device(pool)
-        elif req.kind == "thinlv":
+        if req.kind == D.THINLV:
             lv = b.new_lv(name=req.name, thin_volume=True, parents=[pool], size=Size(req.size),
                           grow=req.grow, fmt_type=req.fstype, mountpoint=req.mountpoint,
                           fmt_args=fmt_args)
             b.create_device(lv)
-        elif req.kind == "lv":
+        else:
             lv = b.new_lv(name=req.name, parents=[vg], size=Size(req.size), grow=req.grow,
                           fmt_type=req.fstype, mountpoint=req.mountpoint, fmt_args=fmt_args)
             b.create_device(lv)

@@ -1,8 +1,9 @@
 """Renderings of a :class:`~org_ovirt_node.planner.Plan`: kickstart text, a human tree.
 
-The kickstart asks for what the planner asked blivet for (its requests: minimum sizes and
-``--grow``), so Anaconda computes the same final sizes on the target; pykickstart's RHEL9
-syntax parses it back to the same layout (tested). Sizes are in MiB, rounded up.
+The kickstart is rendered from the plan's :class:`~org_ovirt_node.design.Design`, the same
+requests the planner gave blivet (minimum sizes and ``--grow``), so Anaconda computes the
+same final sizes on the target; pykickstart's RHEL9 syntax parses it back to the same layout
+(tests/test_design.py, tests/test_render.py). Sizes are in MiB, rounded up.
 
 Every name and value written into the kickstart is checked first (the profile loader and
 the CLI check them too; this is the last line): a kickstart is line-structured, and a
@@ -13,6 +14,7 @@ whitespace, quotes, backslashes) is refused with :class:`~org_ovirt_node.names.I
 """
 import re
 
+from org_ovirt_node import design as D
 from org_ovirt_node import layout as L
 from org_ovirt_node.i18n import _
 from org_ovirt_node.names import (
@@ -98,14 +100,15 @@ def _render_kickstart(plan, header):
                      % ",".join(check_device_name(d) for d in plan.clear))
     else:
         lines.append("clearpart --none")
-    vg_name = check_lvm_name(plan.vg_name, "VG")
+    design = plan.design
+    vg_name = check_lvm_name(design.vg.name, "VG")
     pvs = []
     platform_parts = {"biosboot", "efi"}
     explicit_firmware = not plan.summary.get("firmware_from_platform")
     if not explicit_firmware:
         lines.append("reqpart")
-    for req in plan.requests:
-        if req.kind == "partition":
+    for req in design.requests:
+        if req.kind == D.PARTITION:
             if req.fstype in platform_parts and not explicit_firmware:
                 continue  # reqpart adds what the target's platform needs
             line = "part %s --fstype=%s --size=%d --ondisk=%s" % (
@@ -113,25 +116,27 @@ def _render_kickstart(plan, header):
                 _mib(req.size), check_device_name(req.disk))
             if req.options:
                 line += " --fsoptions=%s" % _options(req.options)
+            if req.grow:
+                line += " --grow"
             lines.append(line)
-        elif req.kind == "pv":
+        elif req.kind == D.PV:
             pvs.append(_token(_("kickstart name"), req.name))
             line = "part %s --size=%d --grow --ondisk=%s" % (
                 req.name, _mib(req.size), check_device_name(req.disk))
             if req.encrypted:
                 line += " --encrypted --luks-version=luks2"
             lines.append(line)
-        elif req.kind == "vg":
+        elif req.kind == D.VG:
             lines.append("volgroup %s %s --reserved-percent=%s" % (
-                check_lvm_name(req.name, "VG"), " ".join(pvs), "%g" % plan.reserve_percent))
-        elif req.kind == "thinpool":
+                check_lvm_name(req.name, "VG"), " ".join(pvs), "%g" % design.reserve[0]))
+        elif req.kind == D.THINPOOL:
             lines.append("logvol none --vgname=%s --name=%s --thinpool --size=%d --grow" % (
                 check_lvm_name(req.parent, "VG"), check_lvm_name(req.name, "thin pool"),
                 _mib(req.size)))
-        elif req.kind in ("thinlv", "lv"):
+        elif req.kind in (D.THINLV, D.LV):
             line = "logvol %s --vgname=%s --name=%s" % (
                 _target(req.mountpoint, req.fstype), vg_name, check_lvm_name(req.name, "LV"))
-            if req.kind == "thinlv":
+            if req.kind == D.THINLV:
                 line += " --thin --poolname=%s" % check_lvm_name(req.parent, "thin pool")
             line += " --fstype=%s" % _token(_("filesystem"), req.fstype)
             if req.options:
@@ -184,9 +189,8 @@ def render_text(plan):
     lines.append("")
     lines.append(summary_line(plan))
     if plan.summary.get("unused_disks"):
-        from org_ovirt_node.planner import PV_MIN
         lines.append(_("Not used (no free region of at least %(size)s): %(disks)s")
-                     % {"size": format_size(PV_MIN),
+                     % {"size": format_size(D.PV_MIN),
                         "disks": ", ".join(plan.summary["unused_disks"])})
     if plan.report.findings:
         from org_ovirt_node.findings import render_text as render_report

@@ -8,9 +8,10 @@ from blivet_helpers import anaconda_thinp_autopart
 
 from org_ovirt_node import layout as L
 from org_ovirt_node.checker import check
+from org_ovirt_node.design import recommended_swap, vg_size_for
 from org_ovirt_node.discovery import discover_disks
 from org_ovirt_node.layout import Layout
-from org_ovirt_node.planner import PlanError, plan, recommended_swap, tree_state, vg_size_for
+from org_ovirt_node.planner import PlanError, plan, tree_state
 from org_ovirt_node.profile import load_profile
 from org_ovirt_node.units import GiB, MiB, TiB
 

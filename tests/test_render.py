@@ -132,11 +132,18 @@ def small_plan(tmp_path_factory):
 
 
 def _with_request(result, kind, **changes):
+    """*result* with its design's requests of *kind* changed (of thin LVs, /var's only)."""
     import dataclasses
-    requests = tuple(dataclasses.replace(r, **changes) if r.kind == kind and
-                     (kind != "thinlv" or r.mountpoint == "/var") else r
-                     for r in result.requests)
-    return dataclasses.replace(result, requests=requests)
+
+    def change(r):
+        return dataclasses.replace(r, **changes) if r.kind == kind and \
+            (kind != "thinlv" or r.mountpoint == "/var") else r
+    design = result.design
+    design = dataclasses.replace(
+        design, partitions=tuple(map(change, design.partitions)),
+        pvs=tuple(map(change, design.pvs)), vg=change(design.vg), pool=change(design.pool),
+        volumes=tuple(map(change, design.volumes)))
+    return dataclasses.replace(result, design=design, requests=design.requests)
 
 
 @pytest.mark.parametrize("kind, changes, fragment", [
@@ -162,9 +169,14 @@ def test_kickstart_refuses_values_that_break_its_lines(small_plan, kind, changes
     assert "\n" not in message and "\r" not in message
 
 
+def test_kickstart_refuses_a_bad_vg_name(small_plan):
+    for name in ("my vg", "onn\n%pre"):
+        with pytest.raises(ValueError) as exc:
+            render_kickstart(_with_request(small_plan[0], "vg", name=name), small_plan[1])
+        assert "VG name" in str(exc.value) and "\n" not in str(exc.value)
+
+
 @pytest.mark.parametrize("changes, fragment", [
-    ({"vg_name": "my vg"}, "VG name"),
-    ({"vg_name": "onn\n%pre"}, "VG name"),
     ({"disks": ("sda", "sdb\n%pre")}, "disk name"),
     ({"clear": ("sda,sdb",)}, "disk name"),
     ({"profile_name": "x\n%pre\ntouch /tmp/pwned\n%end"}, "profile name"),

@@ -1,10 +1,13 @@
-"""The plan the addon would apply, as device-factory data, computed from the profile alone.
+"""The plan the addon would apply, as device-factory data: the profile's
+:class:`~org_ovirt_node.design.Design` on the "no disk facts" path.
 
 No blivet here (the service must start fast and the plan is needed before any disk is
-scanned): sizes are the profile's default sizes, ``grow`` marks what the profile lets grow,
-and the actual growing into free space stays with Anaconda's own planner.
+scanned): the sizes are the design's requests, ``grow`` marks what grows, and the actual
+growing into free space stays with Anaconda's own planner. Swap is the installer's
+recommendation at install time; its entry carries the design's floor (``swap.min``). The
+platform's boot partitions (BIOS boot, EFI) are left to Anaconda, as the drop-in leaves them.
 """
-from org_ovirt_node import profile as P
+from org_ovirt_node import design as D
 from org_ovirt_node.adapters.dbus_tree import UINT64_MAX
 
 # blivet.devicefactory.DEVICE_TYPE_* (stable public values; a test compares them with blivet).
@@ -12,8 +15,8 @@ DEVICE_TYPE_LVM = 0
 DEVICE_TYPE_PARTITION = 2
 DEVICE_TYPE_LVM_THINP = 5
 
-_DEVICE_TYPES = {P.KIND_THIN: DEVICE_TYPE_LVM_THINP, P.KIND_LV: DEVICE_TYPE_LVM,
-                 P.KIND_PARTITION: DEVICE_TYPE_PARTITION}
+_DEVICE_TYPES = {D.THINLV: DEVICE_TYPE_LVM_THINP, D.LV: DEVICE_TYPE_LVM,
+                 D.PARTITION: DEVICE_TYPE_PARTITION}
 
 SWAP_KIND = "swap"
 
@@ -40,52 +43,26 @@ def sizes_out_of_range(profile):
     return out
 
 
-def lv_name(mountpoint):
-    """Anaconda's LV naming: ``/`` -> root, ``/var/log`` -> var_log."""
-    return "root" if mountpoint == "/" else mountpoint.strip("/").replace("/", "_")
-
-
-def _filesystem(profile, rule):
-    if not rule.filesystems or profile.default_filesystem in rule.filesystems:
-        return profile.default_filesystem
-    return rule.filesystems[0]
-
-
 def plan_entries(profile, disks):
-    """One dict per device of the profile's layout on *disks* (a list of disk names), with
-    the keys of :class:`~org_ovirt_node.service.structures.PlanRequestData`. Partitions come
-    first (Anaconda allocates them before the volume group), then the mounts in profile
-    order, then swap."""
-    root_type = _DEVICE_TYPES.get(profile.root_kind, DEVICE_TYPE_LVM_THINP)
+    """One dict per device of the profile's design on *disks* (a list of disk names), with
+    the keys of :class:`~org_ovirt_node.service.structures.PlanRequestData`, in the design's
+    order: partitions first (Anaconda allocates them before the volume group), then the
+    thin LVs, then the thick LVs (swap among them where its kind puts it). ``kind`` is the
+    profile's kind of the mount, ``swap`` for swap."""
+    design = D.design(profile, None, disk_names=disks)
     entries = []
-    for point, rule in profile.mounts.items():
-        if not rule.required:
-            continue
-        dtype = _DEVICE_TYPES.get(rule.kind, root_type)
-        size = rule.default_size if rule.default_size is not None else rule.min_size
+    for req in design.partitions + design.volumes:
+        dtype = _DEVICE_TYPES[req.kind]
+        on_lvm = dtype != DEVICE_TYPE_PARTITION
         entries.append({
             "device_type": dtype,
-            "mount_point": point,
-            "device_size": int(size or 0),
-            "format_type": _filesystem(profile, rule),
-            "device_name": "" if dtype == DEVICE_TYPE_PARTITION else lv_name(point),
-            "container_name": "" if dtype == DEVICE_TYPE_PARTITION else profile.vg_name,
+            "mount_point": req.mountpoint or "",
+            "device_size": int(req.size),
+            "format_type": req.fstype,
+            "device_name": req.name if on_lvm else "",
+            "container_name": design.vg.name if on_lvm else "",
             "disks": list(disks),
-            "grow": bool(rule.grow),
-            "kind": rule.kind,
-        })
-    entries.sort(key=lambda e: e["device_type"] != DEVICE_TYPE_PARTITION)
-    if profile.swap_policy != "none":
-        dtype = _DEVICE_TYPES.get(profile.swap_kind, DEVICE_TYPE_LVM)
-        entries.append({
-            "device_type": dtype,
-            "mount_point": "",
-            "device_size": int(profile.swap_min or 0),
-            "format_type": "swap",
-            "device_name": "" if dtype == DEVICE_TYPE_PARTITION else "swap",
-            "container_name": "" if dtype == DEVICE_TYPE_PARTITION else profile.vg_name,
-            "disks": list(disks),
-            "grow": False,
-            "kind": SWAP_KIND,
+            "grow": bool(req.grow),
+            "kind": SWAP_KIND if req.fstype == "swap" else profile.mounts[req.mountpoint].kind,
         })
     return entries
