@@ -114,6 +114,11 @@ def _error(message, lineno):
     return KickstartParseError(message, lineno=lineno)
 
 
+# The kickstart author's own --profile path is shown whole up to this length (it names a
+# file; it is not the file's content, which is never quoted beyond an excerpt).
+PATH_LIMIT = 512
+
+
 def _show(text, limit=EXCERPT_LIMIT):
     """*text* as it is when short and printable, else a sanitised excerpt."""
     if is_clean_text(text) and len(text) <= limit:
@@ -300,7 +305,7 @@ class OvirtNodeData:
             raise
         except Exception as exc:  # noqa: BLE001 - nothing but kickstart errors may escape
             raise _error(_("%%addon %(name)s: cannot use profile %(profile)s: %(error)s")
-                         % {"name": ADDON_NAME, "profile": excerpt(self.profile),
+                         % {"name": ADDON_NAME, "profile": _show(self.profile, PATH_LIMIT),
                             "error": _unexpected(exc)}, self.header_lineno) from None
 
     def _resolve(self, base):
@@ -311,7 +316,7 @@ class OvirtNodeData:
                 profile = load_profile(self.profile)
             except ProfileError as exc:
                 raise _error(_("%%addon %(name)s --profile=%(profile)s: %(problems)s")
-                             % {"name": ADDON_NAME, "profile": _show(self.profile),
+                             % {"name": ADDON_NAME, "profile": _show(self.profile, PATH_LIMIT),
                                 "problems": _problems(exc)}, self.header_lineno) from None
         for override in self.overrides:
             if override.verb == "mount" and override.target not in profile.mounts:
