@@ -14,6 +14,7 @@ import stat
 import subprocess
 
 from org_ovirt_node.i18n import _
+from org_ovirt_node.sanitize import excerpt
 from org_ovirt_node.units import MiB, format_size
 
 AUTO = "auto"
@@ -157,6 +158,11 @@ def image_disk(blivet, path):
 
     if not os.access(path, os.R_OK):
         raise DiscoveryError(_("%(path)s: not readable") % {"path": path})
+    try:  # parted and libblockdev take device paths as UTF-8 text only
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DiscoveryError(_("%(path)s: the path is not valid UTF-8; rename the image")
+                             % {"path": excerpt(path, 200)}) from None
     disk = DiskFile(os.path.abspath(path))
     blivet.devicetree._add_device(disk)
     label = get_format("disklabel", device=disk.path, exists=True)

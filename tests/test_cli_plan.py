@@ -250,3 +250,17 @@ def test_a_disk_with_unrecognised_data_is_refused_unless_cleared(capsys, private
     code, out, err = run(capsys, "--disk", path, "--clear", "data.img")
     assert code == 0, err
     assert digest(path) == before
+
+
+def test_an_image_whose_name_is_not_utf8_is_a_usage_error(tmp_path, capsys):
+    """parted takes UTF-8 paths only: a Latin-1 file name is named as such, exit 2."""
+    import os
+
+    from org_ovirt_node.cli import main
+    name = os.fsdecode(b"disk-\xe9.img")
+    path = os.path.join(str(tmp_path), name)
+    with open(path, "wb") as handle:
+        handle.truncate(64 * 2 ** 30)
+    assert main(["plan", "--disk", path]) == 2
+    err = capsys.readouterr().err
+    assert "not valid UTF-8" in err and "\\xe9" in err

@@ -5,18 +5,28 @@ and sets ``func``; modules are imported only when their subcommand runs... excep
 parser set-up itself, which must stay free of heavy imports (blivet is imported inside the
 commands that need it, so ``check`` starts fast).
 
-Exit codes: 0 ok, 1 violations found, 2 bad input or usage. Errors go to standard error.
+Exit codes: 0 ok, 1 violations found, 2 bad input or usage, 3 a bug of this program (an
+unexpected exception: one line on standard error, the traceback with ``--debug``), 130
+interrupted (Ctrl-C). Errors go to standard error. Printing never fails on a character the
+output encoding lacks: the undecodable bytes of a file name go out as they came, anything
+else as a backslash escape.
 """
 import argparse
+import codecs
 import importlib
+import os
 import sys
+import traceback
 
+from org_ovirt_node import __version__
 from org_ovirt_node.i18n import _
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_INTERRUPTED = 128 + 2  # the shell's code for SIGINT
+PROG = "ovirt-node-layout"
 
 # Subcommand modules, in the order shown by --help.
-COMMANDS = ("profile_cmd", "plan_cmd", "check_cmd", "apply_cmd", "verify_cmd")
+COMMANDS = ("profile_cmd", "plan_cmd", "check_cmd", "apply_cmd", "verify_cmd", "fleet_cmd")
 
 
 class UsageError(Exception):
@@ -51,25 +61,169 @@ def load_profile_or_usage(name, loader=None):
                          located=True) from None
 
 
+def _add_debug_option(parser, default):
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help=_("on an internal error, print the full traceback"))
+
+
+def _subparsers(parser):
+    """Every sub-parser below *parser*, depth first."""
+    for action in parser._actions:  # argparse keeps no public list of sub-parsers
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # aliases map to one parser
+                yield sub
+                yield from _subparsers(sub)
+
+
 def build_parser():
-    parser = _Parser(prog="ovirt-node-layout",
-                     description=_("Check and plan the storage layout oVirt Node needs."))
+    parser = _Parser(prog=PROG,
+                     description=_("Check and plan the storage layout oVirt Node needs."),
+                     epilog=_("Exit codes: 0 ok, 1 violations found, 2 bad input or usage, "
+                              "3 a bug of this program (report it; --debug shows the "
+                              "traceback), 130 interrupted."))
+    parser.add_argument("--version", action="version", version="%s %s" % (PROG, __version__))
+    _add_debug_option(parser, False)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=_Parser)
     subparsers.required = True
     for name in COMMANDS:
         module = importlib.import_module("org_ovirt_node.cli." + name)
         module.register(subparsers)
+    # --debug also after the subcommand; SUPPRESS keeps a sub-parser from resetting the
+    # value given before it.
+    for sub in _subparsers(parser):
+        _add_debug_option(sub, argparse.SUPPRESS)
     return parser
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the command line; return the exit code (argparse's own errors exit 2 through
+    ``SystemExit``, ``--help`` and ``--version`` exit 0)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    restore_stdout = _lenient_stdout()
     try:
-        return args.func(args)
+        return _main(argv)
+    finally:
+        restore_stdout()
+
+
+def _main(argv):
+    debug = "--debug" in argv  # until parsed: a failure while building the parser is a bug too
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        debug = args.debug
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except UsageError as exc:
-        sys.stderr.write(("%s\n" if exc.located else "ovirt-node-layout: %s\n") % exc)
+        sys.stderr.write(("%s\n" if exc.located else PROG + ": %s\n") % exc)
         return EXIT_USAGE
     except BrokenPipeError:
+        # The reader went away (``| head``): not an error. Point stdout at /dev/null so the
+        # interpreter's final flush does not fail again.
+        _silence_stdout()
         return EXIT_OK
+    except KeyboardInterrupt:
+        sys.stderr.write(PROG + ": " + _("interrupted") + "\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the one place every unexpected error ends up
+        report_bug(exc, debug)
+        return EXIT_BUG
+
+
+STDOUT_ERRORS = "org_ovirt_node.stdout"
+
+
+def _stdout_errors(error):
+    """Codec error handler of standard output. A file name that is not UTF-8 comes from the
+    command line (or a directory) with each undecodable byte as U+DC80..U+DCFF: it goes out
+    as that byte again, as ``ls`` prints it. Any other character the output encoding cannot
+    take is written as a backslash escape. Printing a name never fails."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    code = ord(error.object[error.start])
+    if 0xDC80 <= code <= 0xDCFF:
+        return bytes([code - 0xDC00]), error.start + 1
+    escape = "\\x%02x" if code < 0x100 else "\\u%04x" if code < 0x10000 else "\\U%08x"
+    return escape % code, error.start + 1
+
+
+codecs.register_error(STDOUT_ERRORS, _stdout_errors)
+
+
+def _lenient_stdout():
+    """Make standard output use :func:`_stdout_errors` where it would raise (a UTF-8 locale
+    gives ``strict``); return what undoes it, for callers of :func:`main` in-process."""
+    stream = sys.stdout
+    if getattr(stream, "errors", None) != "strict" or not hasattr(stream, "reconfigure"):
+        return lambda: None
+    try:
+        stream.reconfigure(errors=STDOUT_ERRORS)
+    except (OSError, ValueError):
+        return lambda: None
+
+    def restore():
+        try:
+            stream.reconfigure(errors="strict")
+        except (OSError, ValueError):
+            pass
+    return restore
+
+
+def _silence_stdout():
+    if sys.stdout is not sys.__stdout__:  # replaced (tests, embedding): nothing to flush
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _short_path(path, package_parent):
+    path = os.path.abspath(path)
+    if path.startswith(package_parent + os.sep):
+        return os.path.relpath(path, package_parent)
+    for marker in ("site-packages" + os.sep, "dist-packages" + os.sep):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return os.path.basename(path)
+
+
+def where(exc):
+    """``file:line in function`` of the innermost frame of *exc*'s traceback in this package,
+    followed by ``(raised in ...)`` when the exception came from deeper code (a library, the
+    standard library)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parent = os.path.dirname(package)
+    ours = [f for f in frames if os.path.abspath(f.filename).startswith(package + os.sep)]
+    inner = frames[-1]
+    outer = ours[-1] if ours else inner
+
+    def show(frame):
+        return "%s:%s in %s" % (_short_path(frame.filename, parent), frame.lineno, frame.name)
+    if outer is inner:
+        return show(inner)
+    return _("%(ours)s (raised in %(inner)s)") % {"ours": show(outer), "inner": show(inner)}
+
+
+def report_bug(exc, debug, stream=None):
+    """One line on *stream* (stderr) naming the unexpected exception *exc*, where it was
+    raised and how to report it; the full traceback first when *debug*. The exception's
+    message is quoted only as a short sanitised excerpt: it may hold input text."""
+    from org_ovirt_node.sanitize import excerpt
+
+    stream = stream or sys.stderr
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=stream)
+    message = str(exc)
+    stream.write(PROG + ": " + _(
+        "internal error (a bug): %(error)s at %(where)s; please report this as a bug of "
+        "org_ovirt_node with the command line and `--debug` output") % {
+            "error": type(exc).__name__ + (" " + excerpt(message, 60) if message else ""),
+            "where": where(exc)} + "\n")

@@ -1,0 +1,2 @@
+"""The fuzz suite: one module per input kind (``kind_<name>.py``) and the runner that feeds
+their generated inputs to the real code (``runner.py``; ``make fuzz``, docs/fuzz.md)."""
