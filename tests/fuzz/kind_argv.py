@@ -667,9 +667,13 @@ def run(case):
         return
     fed = [f for f in fx.fed_fifos if any(f in t for t in argv)]
     feeder = _FifoFeeder(fed) if fed else None
+    # Relative output paths (`-o '='`) land in the private folder, never in the checkout.
+    cwd = os.getcwd()
+    os.chdir(fx.out)
     try:
         code, out, err, bug = call(argv, case["stdin"])
     finally:
+        os.chdir(cwd)
         if feeder:
             feeder.close()
         written = _written_text(fx)
