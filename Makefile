@@ -51,8 +51,9 @@ RPM_CHECK_FLAGS = $(if $(filter 1,$(RPM_CHECK)),--define "__python3 $(abspath $(
 RPM_STAMP := $(RPMTOP)/.built-$(VERSION)
 UPDATES_IMG := $(BUILD)/updates.img
 
-.PHONY: all bootstrap run check test lint compat potfile potcheck bench e2e install clean \
-	uninstall mo msgcheck po-update man completion dist rpm rpmlint updates-img spdx fuzz
+.PHONY: all bootstrap run check test unit lint compat potfile potcheck bench e2e install clean \
+	uninstall mo msgcheck po-update man completion dist rpm rpmlint updates-img spdx fuzz \
+	anaconda-compat
 all: check
 
 bootstrap:
@@ -66,6 +67,12 @@ check: bootstrap lint compat potcheck msgcheck rpm rpmlint test
 
 test: bootstrap mo
 	$(PY) -m pytest -q
+
+# The inner loop: every test but the qemu guest (e2e), package builds and Ansible's (setup.cfg
+# markers), with fewer property-test examples; `make check` still runs everything.
+unit: bootstrap mo
+	ONN_PROPERTY_EXAMPLES=$(or $(ONN_PROPERTY_EXAMPLES),40) \
+		$(PY) -m pytest -q -m "not e2e and not packaging and not ansible"
 
 lint: bootstrap
 	$(VENV)/bin/ruff check org_ovirt_node tests bench scripts
@@ -84,6 +91,13 @@ bench: bootstrap
 # which runs each kind's deterministic slice (tests/test_fuzz_slice.py).
 fuzz: bootstrap
 	PYTHONPATH=tests $(PY) -m fuzz --jobs 2 $(FUZZ_ARGS)
+
+# The service, its kickstart handling and its task against the REAL pyanaconda of an Anaconda
+# checkout, plus every pyanaconda name the addon imports checked in it (docs/anaconda-compat.md):
+# `make anaconda-compat ANACONDA_SRC=<checkout>`. Without ANACONDA_SRC it says so and does
+# nothing. Not part of `make check`.
+anaconda-compat: bootstrap
+	ANACONDA_SRC="$(ANACONDA_SRC)" PY="$(PY)" scripts/anaconda-compat.sh $(ANACONDA_COMPAT_ARGS)
 
 # The POT is generated from the sources; `make check` fails when it is stale.
 potfile:

@@ -46,6 +46,13 @@ def line_of(text, needle):
     raise AssertionError("%r not in text" % needle)
 
 
+def judged(report):
+    """The findings of *report* but the "not checked" infos of rules whose facts a
+    kickstart cannot give (disk sizes, pool metadata: see tests/test_facts.py)."""
+    return tuple(f for f in report.findings
+                 if not (f.severity == "info" and f.message.startswith("Not checked:")))
+
+
 def only(report, code):
     found = [f for f in report.findings if f.code == code]
     assert found, "no %s in %s" % (code, [(f.code, f.message) for f in report.findings])
@@ -54,7 +61,7 @@ def only(report, code):
 
 def test_compliant_layout_is_clean():
     report = lint_text(compliant())
-    assert report.findings == ()
+    assert judged(report) == ()
     assert exit_code(report) == 0
 
 
@@ -188,7 +195,7 @@ def test_addon_unknown_profile_is_reported_at_the_header():
 
 def test_addon_overrides_change_the_verdict():
     text = compliant(tail="%addon org_ovirt_node\n\nmount /var min=8GiB\n%end\n")
-    (f,) = lint_text(text).findings
+    (f,) = judged(lint_text(text))
     assert (f.code, f.mountpoint, f.line) == ("ONN005", "/var", line_of(text, "logvol /var "))
 
 
@@ -197,10 +204,10 @@ def test_addon_profile_and_cli_profile():
                      change={"/var": THIN % {"mp": "/var", "name": "var", "size": 8192,
                                              "extra": ""}},
                      tail="%addon org_ovirt_node --profile=ovirt-node-minimal\n%end\n")
-    assert lint_text(text).findings == ()
+    assert judged(lint_text(text)) == ()
     # --profile replaces the named profile; /var/tmp is required again
     report = lint_text(text, profile=load_profile("ovirt-node"))
-    assert [(f.code, f.mountpoint) for f in report.findings] == [("ONN002", "/var/tmp")]
+    assert [(f.code, f.mountpoint) for f in judged(report)] == [("ONN002", "/var/tmp")]
 
 
 def test_addon_rule_override_silences_a_linter_code():
@@ -243,8 +250,8 @@ def test_input_errors():
 
 
 def test_other_kickstart_versions():
-    assert lint_text(compliant(), ks_version="RHEL10").findings == ()
-    assert lint_text(compliant(), ks_version="F38").findings == ()
+    assert judged(lint_text(compliant(), ks_version="RHEL10")) == ()
+    assert judged(lint_text(compliant(), ks_version="F38")) == ()
 
 
 # --- the layout rules, at their lines ---------------------------------------------------------
@@ -325,9 +332,9 @@ def test_pool_overcommit_only_when_the_pool_size_is_fixed():
     text = compliant(pool="--size=20000")
     f = only(lint_text(text), "ONN008")[0]
     assert f.line == line_of(text, "--thinpool") and f.severity == "error"
-    assert not [f for f in lint_text(compliant(pool="--size=20000 --grow")).findings
+    assert not [f for f in judged(lint_text(compliant(pool="--size=20000 --grow")))
                 if f.code == "ONN008"]
-    assert not [f for f in lint_text(compliant(pool="--size=60000")).findings
+    assert not [f for f in judged(lint_text(compliant(pool="--size=60000")))
                 if f.code == "ONN008"]
 
 
@@ -345,7 +352,7 @@ def test_vg_reserve(opts, words):
 
 
 def test_vg_reserve_space_above_minimum_is_accepted():
-    assert lint_text(compliant(vg_opts="--reserved-space=20480")).findings == ()
+    assert judged(lint_text(compliant(vg_opts="--reserved-space=20480"))) == ()
 
 
 def test_missing_discard_is_a_warning():
@@ -371,12 +378,12 @@ def test_duplicate_mount():
 def test_encrypted_pv_and_raid_pv_are_understood():
     enc = compliant().replace("part pv.01 --size=42000 --grow",
                               "part pv.01 --size=42000 --grow --encrypted --passphrase=x")
-    assert lint_text(enc).findings == ()
+    assert judged(lint_text(enc)) == ()
     raid = compliant().replace(
         "part pv.01 --size=42000 --grow\n",
         "part raid.01 --size=42000 --grow --ondisk=sda\npart raid.02 --size=42000 --grow "
         "--ondisk=sdb\nraid pv.01 --level=1 --device=md0 raid.01 raid.02\n")
-    assert lint_text(raid).findings == ()
+    assert judged(lint_text(raid)) == ()
 
 
 def test_encrypted_thin_lv_is_not_a_thin_mount():
@@ -404,7 +411,7 @@ def test_examples(name, codes, status):
         assert [f.code for f in report.warnings] == ["ONN103"]
         assert not report.errors
     else:
-        assert [(f.code, f.severity) for f in report.findings] == codes
+        assert [(f.code, f.severity) for f in judged(report)] == codes
     assert exit_code(report) == status
 
 
@@ -420,15 +427,15 @@ def test_override_example_really_applies_its_overrides():
 
 
 def test_reused_parser_state_does_not_leak_between_kickstarts():
-    assert lint_text(compliant()).findings == ()
+    assert judged(lint_text(compliant())) == ()
     (f,) = lint_text("text\n").findings          # the previous partitions are gone
     assert f.code == "ONN104"
     assert [x.code for x in lint_text("autopart --type=thinp\n").findings] == ["ONN101"]
     # autopart above must not conflict with the partitions of the next one
-    assert lint_text(compliant()).findings == ()
+    assert judged(lint_text(compliant())) == ()
     text = "%addon org_ovirt_node --mode=warn\nmount /var min=6GiB\n%end\n" + compliant()
-    assert [x.code for x in lint_text(text).findings] == ["ONN005"]
-    assert lint_text(compliant()).findings == ()  # the override applied to that file only
+    assert [x.code for x in judged(lint_text(text))] == ["ONN005"]
+    assert judged(lint_text(compliant())) == ()  # the override applied to that file only
 
 
 # --- hostile input (issue 9): disclosure ----------------------------------------------------
@@ -615,19 +622,19 @@ def test_autopart_fstype_with_a_profile_allowing_any_filesystem():
     assert "ONN006" in [f.code for f in report.findings]
 
 
-@pytest.mark.parametrize("old, new, code", [
-    ("--vgname=HostVG --name=root", "--vgname=-- --name=root", "ONN105"),
-    ("--poolname=HostPool --fsoptions", "--poolname=-- --fsoptions", None),
-    ("volgroup HostVG pv.01", "volgroup -- pv.01", None),
-    ("--name=root", "--name=--", None),
-    ('--fsoptions="defaults,discard" --size=6144', "--fsoptions=-- --size=6144", None),
-    ("part pv.01 --size=42000", "part pv.01 --ondisk=-- --fstype=-- --size=42000", None),
+@pytest.mark.parametrize("old, new, code, status", [
+    ("--vgname=HostVG --name=root", "--vgname=-- --name=root", "ONN105", 1),
+    ("--poolname=HostPool --fsoptions", "--poolname=-- --fsoptions", None, 2),
+    ("volgroup HostVG pv.01", "volgroup -- pv.01", None, 1),
+    ("--name=root", "--name=--", None, 0),
+    ('--fsoptions="defaults,discard" --size=6144', "--fsoptions=-- --size=6144", None, 0),
+    ("part pv.01 --size=42000", "part pv.01 --ondisk=-- --fstype=-- --size=42000", None, 0),
 ])
-def test_options_pykickstart_keeps_as_lists_are_read_as_text(old, new, code):
+def test_options_pykickstart_keeps_as_lists_are_read_as_text(old, new, code, status):
     # "--opt=--" leaves a list where pykickstart normally has a string.
     text = compliant().replace(old, new, 1)
     assert new in text
     report = lint_text(text)
-    assert exit_code(report) in (0, 1, 2)
+    assert exit_code(report) == status, report.findings
     if code is not None:
         assert "[]" in only(report, code)[0].message

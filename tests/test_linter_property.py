@@ -1,19 +1,33 @@
-"""Property tests: whatever the input, the linter returns a Report (or raises only its
-documented LintInputError) and the %addon data class raises only KickstartParseError."""
+"""Property tests of the kickstart linter and the ``%addon`` section, on real pykickstart.
+
+Whatever the input, :func:`lint_text` either refuses it with :class:`LintInputError` at a
+line of the input, or returns a report whose findings hold the invariants of
+:func:`_check_report` (codes from the catalogue, lines inside the file, the order the text
+output relies on, the exit code the command line returns). A kickstart rendered from a
+design lints clean against its own profile, and the ``%addon`` data class raises only
+``KickstartParseError``.
+"""
 import os
 import shlex
+import types
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pykickstart.errors import KickstartParseError
 
-from org_ovirt_node.findings import Report
+from org_ovirt_node import design as D
 from org_ovirt_node.kickstart import OvirtNodeData
 from org_ovirt_node.linter import LintInputError, exit_code, lint_text
+from org_ovirt_node.profile import load_profile
+from org_ovirt_node.render import render_kickstart
+from org_ovirt_node.rules import BY_CODE, CATALOG, ERROR, INFO, WARNING
+from org_ovirt_node.units import GiB
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, "data", "examples")
 SETTINGS = settings(max_examples=int(os.environ.get("ONN_PROPERTY_EXAMPLES", "150")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
+_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
+SYNTAX_CODE = CATALOG["ks-syntax"].code
 
 
 def _examples():
@@ -37,25 +51,57 @@ WORDS = ["%addon", "org_ovirt_node", "%end", "%include", "%pre", "--size=", "--g
          "/nonexistent/x", "%ksappend", "\r", "\u00e9", "--fsoptions=discard"]
 
 
-def _check(text):
-    try:
-        report = lint_text(text)
-    except LintInputError:
+def _line_count(text):
+    """Lines of *text* as the linter numbers them (``str.splitlines``, as pykickstart)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    return max(1, len(text.splitlines()))
+
+
+def _check_report(text, report):
+    """The invariants of every report, whatever the input."""
+    lines = _line_count(text)
+    codes = [f.code for f in report.findings]
+    for f in report.findings:
+        info = BY_CODE.get(f.code)
+        assert info is not None and info.slug == f.rule, f
+        assert f.severity in _RANK, f
+        assert f.message.strip(), f
+        assert f.line is None or (isinstance(f.line, int) and 1 <= f.line <= lines), \
+            (f, lines)
+    if SYNTAX_CODE in codes:
+        # A kickstart that does not parse is that one finding and nothing else: exit 2.
+        assert codes == [SYNTAX_CODE]
+        assert exit_code(report) == 2 and exit_code(report, strict=True) == 2
         return
-    assert isinstance(report, Report)
-    assert exit_code(report) in (0, 1, 2)
-    for finding in report.findings:
-        assert finding.line is None or (isinstance(finding.line, int) and finding.line >= 0)
+    # Errors first, then warnings, then infos; by line within each (what the text output
+    # and editors show).
+    keys = [(_RANK[f.severity], f.line or 0) for f in report.findings]
+    assert keys == sorted(keys), keys
+    has_errors = any(f.severity == ERROR for f in report.findings)
+    has_warnings = any(f.severity == WARNING for f in report.findings)
+    assert exit_code(report) == (1 if has_errors else 0)
+    assert exit_code(report, strict=True) == (1 if has_errors or has_warnings else 0)
+
+
+def _check(text, profile=None):
+    try:
+        report = lint_text(text, profile=profile)
+    except LintInputError as exc:
+        # A refusal says where: this input is small, so never for its size.
+        assert exc.filename == "<stdin>" and isinstance(exc.line, int), exc
+        assert 1 <= exc.line <= _line_count(text.decode("utf-8", "replace")
+                                            if isinstance(text, bytes) else text), exc
+        assert exc.detail and str(exc).startswith("<stdin>:%d: " % exc.line)
+        return None
+    _check_report(text, report)
+    return report
 
 
 @SETTINGS
 @given(st.binary(max_size=400))
 def test_random_bytes(data):
-    try:
-        report = lint_text(data)
-    except LintInputError:
-        return
-    assert isinstance(report, Report)
+    _check(data)
 
 
 @SETTINGS
@@ -93,7 +139,65 @@ def mutated(draw):
 @SETTINGS
 @given(mutated())
 def test_mutations_of_valid_kickstarts(text):
-    _check(text)
+    report = _check(text)
+    # The linter reuses pykickstart's handler between runs: a second run of the same text
+    # (after another kickstart) finds the same.
+    if report is not None:
+        lint_text(VALID[0])
+        assert lint_text(text) == report
+
+
+def test_the_examples_lint_clean():
+    # The seeds of the mutations: each is a valid kickstart (documented as exit 0).
+    assert len(VALID) >= 3
+    for text in VALID:
+        report = _check(text)
+        assert report is not None and exit_code(report) == 0, report
+
+
+# --- a kickstart rendered from a design lints clean against its profile ------------------
+PROFILE_OVERRIDES = [
+    {},
+    {"filesystems": {"default": "ext4"}},
+    {"swap": {"min": "12 GiB"}},
+    {"mounts": {"/srv": {"kind": "thin", "min": "2 GiB", "default": "3 GiB", "grow": True},
+                "/var": {"min": "8 GiB", "default": "8 GiB"}}},
+    {"mounts": {"/": {"kind": "lv"}}},
+]
+_PROFILES = {}
+
+
+def _profile(name, index):
+    if (name, index) not in _PROFILES:
+        base = load_profile(name)
+        data = PROFILE_OVERRIDES[index]
+        _PROFILES[name, index] = base.derive(data, "override-%d" % index) if data else base
+    return _PROFILES[name, index]
+
+
+@SETTINGS
+@given(st.sampled_from(["ovirt-node", "ovirt-node-minimal"]),
+       st.integers(0, len(PROFILE_OVERRIDES) - 1),
+       st.lists(st.integers(40, 2048), min_size=1, max_size=3),
+       st.sampled_from([None, "bios", "uefi"]), st.integers(1, 512), st.booleans())
+def test_a_kickstart_rendered_from_a_design_lints_clean(name, index, sizes_gib, firmware,
+                                                       ram_gib, encrypted):
+    profile = _profile(name, index)
+    names = tuple("sd" + chr(ord("a") + i) for i in range(len(sizes_gib)))
+    facts = D.DiskFacts(tuple(D.Disk(n, s * GiB, label="gpt") for n, s in zip(names, sizes_gib)),
+                        firmware=firmware, ram=ram_gib * GiB)
+    design = D.design(profile, facts, encrypted=encrypted)
+    assume(design.boot_disk is not None and design.needed <= facts.total)
+    # What render_kickstart reads of the planner's Plan (the planner needs disks).
+    plan = types.SimpleNamespace(profile_name=design.profile_name, disks=names, clear=names,
+                                 design=design,
+                                 summary={"firmware_from_platform": firmware is None})
+    text = render_kickstart(plan, profile)
+    report = _check(text, profile)
+    assert report is not None
+    # Clean: no error, no warning (infos may say what a kickstart cannot tell, e.g. sizes).
+    assert report.errors == () and report.warnings == (), (text, report.findings)
+    assert exit_code(report, strict=True) == 0
 
 
 @SETTINGS

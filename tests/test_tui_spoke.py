@@ -5,6 +5,11 @@ layouts) and a small Storage module (CreatePartitioning, an automatic partitioni
 Request/SetRequest and configure/validate tasks, ApplyPartitioning). The spoke runs in this
 process on the real simpleline with the pyanaconda contract double, and is read the way
 Anaconda's hub reads it: mandatory, completed, status, and the screen text.
+
+Only what the spoke itself produces is asserted: its properties, the lines it puts on its
+screen and what it asks Storage for. The hub's checkbox (``[x]``/``[!]``) is drawn by
+``NormalTUISpoke.render``, which is the double's (Anaconda's code in production), so it is
+not asserted here.
 """
 import shutil
 
@@ -87,7 +92,7 @@ class _AutoPartitioning:
         return self.storage.publish_task(_DoneTask())
 
     def ValidateWithTask(self) -> ObjPath:  # noqa: N802
-        return self.storage.publish_task(_DoneTask())
+        return self.storage.publish_task(_DoneTask(self.storage.validation))
 
 
 @dbus_interface("org.fedoraproject.Anaconda.Modules.Storage")
@@ -97,6 +102,7 @@ class _Storage:
     def __init__(self, peer, autopart_records):
         self.peer, self.autopart_records = peer, autopart_records
         self.created, self.applied, self.objects = [], [], {}
+        self.validation = ValidationReport()    # what validating a partitioning reports
 
     def publish_task(self, task):
         path = "%s/Task/%d" % (STORAGE_PATH, len(self.objects) + 1)
@@ -172,14 +178,27 @@ def _screen(spoke):
     return "\n".join(spoke.window.get_lines())
 
 
-def _hub_line(spoke):
-    spoke.render(100)
-    return "\n".join(spoke.get_lines())
+def _findings(addon):
+    from dasbus.typing import get_native
+    return get_native(addon.ValidateLayout())
 
 
 def _errors(addon):
-    from dasbus.typing import get_native
-    return [f for f in get_native(addon.ValidateLayout()) if f["severity"] == "error"]
+    return [f for f in _findings(addon) if f["severity"] == "error"]
+
+
+def _finding_lines(findings):
+    """The two lines the spoke shows for each finding (as ui_model words them)."""
+    out = []
+    for f in findings:
+        where = f["mount-point"] or f["device"]
+        if where:
+            out.append("%s %s %s: %s" % (f["severity"], f["code"], where, f["message"]))
+        else:
+            out.append("%s %s: %s" % (f["severity"], f["code"], f["message"]))
+        if f["hint"]:
+            out.append("    Fix: " + f["hint"])
+    return out
 
 
 def test_spoke_sits_in_the_system_category(spoke):
@@ -193,9 +212,15 @@ def test_compliant_layout_completes(env, spoke, layouts):
     peer.serve(layouts["compliant"])
     assert spoke.mandatory and spoke.completed
     # autopart sets no "discard": the profile's mount-options rule warns, and says so
-    assert spoke.status.startswith("Layout fits ovirt-node")
-    assert "warning" in spoke.status
-    assert "[x]" in _hub_line(spoke)
+    findings = _findings(addon)
+    warnings = [f for f in findings if f["severity"] == "warning"]
+    assert warnings and not _errors(addon)
+    assert spoke.status == "Layout fits ovirt-node, %d warning%s" % (
+        len(warnings), "" if len(warnings) == 1 else "s")
+    lines = _screen(spoke).splitlines()
+    assert "The planned layout fits profile ovirt-node, with warnings." in lines
+    for line in _finding_lines(findings):
+        assert line in lines
 
 
 def test_enforce_blocks_a_broken_layout_listing_each_error_with_its_fix(env, spoke):
@@ -204,15 +229,17 @@ def test_enforce_blocks_a_broken_layout_listing_each_error_with_its_fix(env, spo
     assert len(errors) >= 2
     assert spoke.mandatory and not spoke.completed
     assert spoke.status == "%d layout errors block the installation" % len(errors)
-    assert "[!]" in _hub_line(spoke)
     screen = _screen(spoke)
     lines = screen.splitlines()
     for f in errors:
+        assert f["hint"], f     # every error says how to fix it
         where = f["mount-point"] or f["device"]
         line = "error %s %s: %s" % (f["code"], where, f["message"])
         assert line in lines
         assert lines[lines.index(line) + 1] == "    Fix: " + f["hint"]
-    assert "Use the oVirt Node layout" in screen
+    # its two actions, numbered by the spoke's container
+    assert any(x.startswith("1) Use the oVirt Node layout") for x in lines), lines
+    assert any(x.startswith("2) Check the layout again") for x in lines), lines
 
 
 def test_warn_mode_completes_with_the_errors_in_the_status(env, spoke):
@@ -260,9 +287,43 @@ def test_generate_asks_anaconda_for_thinp_autopart_and_rechecks(env, spoke):
     assert "fits profile ovirt-node" in screen
 
 
-def test_other_keys_go_back_to_the_app(spoke):
+def test_other_keys_go_back_to_the_app_and_ask_nothing(env, spoke):
+    _addon, _peer, storage = env
     _screen(spoke)
+    created = len(storage.created)
     assert spoke.input(None, "c") == "c"
+    assert spoke.input(None, "3") == "3"        # no third action
+    assert len(storage.created) == created
+    assert not spoke.completed
+
+
+def test_recheck_redraws_with_the_layout_planned_now(env, spoke, layouts):
+    from simpleline.render.screen import InputState
+    _addon, peer, storage = env
+    assert "breaks profile ovirt-node" in _screen(spoke)
+    created = len(storage.created)
+    peer.serve(layouts["compliant"])            # the user fixed it in Installation Destination
+    assert spoke.input(None, "2") == InputState.PROCESSED_AND_REDRAW
+    assert len(storage.created) == created      # rechecking asks Storage for nothing
+    screen = _screen(spoke)
+    assert "fits profile ovirt-node" in screen and "breaks" not in screen
+
+
+def test_generate_shows_anaconda_validation_and_applies_nothing_invalid(env, spoke,
+                                                                        monkeypatch):
+    _addon, _peer, storage = env
+    report = ValidationReport()
+    report.error_messages = ["Selected disks have too little space"]
+    report.warning_messages = ["No swap is configured"]
+    monkeypatch.setattr(storage, "validation", report)
+    applied = len(storage.applied)
+    _screen(spoke)
+    spoke.input(None, "1")
+    assert len(storage.applied) == applied      # Anaconda refused it: nothing applied
+    assert not spoke.completed
+    lines = _screen(spoke).splitlines()
+    assert "Selected disks have too little space" in lines
+    assert "No swap is configured" in lines
 
 
 def test_generate_failure_is_shown_not_raised(env, spoke, monkeypatch):
