@@ -1,34 +1,36 @@
 """The checker: judges a :class:`~org_ovirt_node.layout.Layout` against a
 :class:`~org_ovirt_node.profile.Profile`.
 
-Every rule is one small pure function ``rule(ctx) -> iterable of (mountpoint, device,
-message, hint)`` registered in :data:`RULES` under a slug of the rule catalog; the catalog
-gives the stable code and the profile the severity. Nothing here names a mount point or a
-size: all of it comes from the profile. The :class:`Context` indexes the layout once, so a
-check is linear in the number of devices.
+Every rule is one small pure function ``rule(ctx) -> iterable of RuleResult`` registered
+in :data:`RULES` under a slug of the rule catalog; the catalog gives the stable code and the
+profile the severity. Nothing here names a mount point or a size: all of it comes from the
+profile. The :class:`Context` indexes the layout once, so a check is linear in the number
+of devices.
+
+A rule declares the :class:`~org_ovirt_node.layout.Fact` s it needs (``needs=``): where the
+layout lacks one (Anaconda's D-Bus tree has no pool metadata size, a kickstart no disk
+sizes), the rule does not run and says so in an info finding ("not checked: ... is not
+available from ...") instead of passing in silence.
 """
 from typing import Callable, Dict
 
 from org_ovirt_node import layout as L
 from org_ovirt_node import profile as P
 from org_ovirt_node import rules as catalog
-from org_ovirt_node.findings import Finding, Report
+from org_ovirt_node.findings import Report, RuleResult, make_finding
+from org_ovirt_node.findings import make_report as _make_report
 from org_ovirt_node.i18n import _
 from org_ovirt_node.units import format_size as fs
 
 RULES: Dict[str, Callable] = {}
 
 
-def rule(slug, table=None):
+def rule(slug, table=None, needs=()):
     """Register a rule function under *slug* (which must be in the rule catalog) in *table*
-    (default: :data:`RULES`, the layout rules)."""
-    assert slug in catalog.CATALOG, slug
-    table = RULES if table is None else table
-
-    def register(func):
-        table[slug] = func
-        return func
-    return register
+    (default: :data:`RULES`, the layout rules). *needs*: the facts it cannot judge without
+    (kept as the function's ``needs`` attribute)."""
+    assert all(isinstance(f, L.Fact) for f in needs), needs
+    return catalog.register(slug, RULES if table is None else table, needs)
 
 
 class Context:
@@ -42,8 +44,8 @@ class Context:
         self.root_vg = layout.vg_of(self.root) if self.root else None
         # Rounding slack for LVM sizes: one extent either way is not a policy violation.
         self.slack = (self.root_vg.extent_size or 0) if self.root_vg else 0
-        self.install_disks = disks_under_all(
-            layout, [dev for devices in layout.mountpoints.values() for dev in devices])
+        self.install_disks = layout.disks_under(
+            *(dev for devices in layout.mountpoints.values() for dev in devices))
         self.swaps = tuple(d for d in layout if d.format == L.SWAP)
 
     def present(self):
@@ -55,24 +57,6 @@ class Context:
 
     def kind_name(self, dev):
         return describe_kind(dev.kind)
-
-    def pool_name(self):
-        return self.root_pool.name if self.root_pool else self.profile.pool_name
-
-
-def disks_under_all(layout, devices):
-    """The disks any of *devices* lives on, in layout order.
-
-    One walk with a shared ``seen`` set: each device and edge is visited once, so a
-    thousand LVs over one VG of 64 PVs cost a thousand steps, not 64 thousand."""
-    seen = set()
-    stack = list(devices)
-    while stack:
-        dev = stack.pop()
-        if dev.name not in seen:
-            seen.add(dev.name)
-            stack.extend(layout.parents_of(dev))
-    return tuple(d for d in layout if d.kind == L.DISK and d.name in seen)
 
 
 def describe_kind(kind):
@@ -121,13 +105,14 @@ def covering_mount(layout, point):
 def root_kind(ctx):
     want = ctx.profile.root_kind
     if ctx.root is not None and not kind_matches(ctx, ctx.root, want):
-        yield ("/", ctx.root,
-               _("/ is on %(actual)s (%(name)s), but it must be on %(wanted)s: imgbased keeps "
-                 "every OS image as a thin LV in that pool.")
-               % {"actual": ctx.kind_name(ctx.root), "name": ctx.root.name,
-                  "wanted": describe_wanted(want)},
-               _("Use LVM Thin Provisioning for /: automatic partitioning with the thin "
-                 "scheme, or a thin LV in a thin pool (kickstart: logvol --thin --poolname)."))
+        yield RuleResult(
+            "/", ctx.root,
+            _("/ is on %(actual)s (%(name)s), but it must be on %(wanted)s: imgbased keeps "
+              "every OS image as a thin LV in that pool.")
+            % {"actual": ctx.kind_name(ctx.root), "name": ctx.root.name,
+               "wanted": describe_wanted(want)},
+            _("Use LVM Thin Provisioning for /: automatic partitioning with the thin "
+              "scheme, or a thin LV in a thin pool (kickstart: logvol --thin --poolname)."))
 
 
 @rule("required-mount")
@@ -135,7 +120,7 @@ def required_mount(ctx):
     for point, mrule in ctx.profile.mounts.items():
         if not mrule.required or ctx.layout.mounted(point) is not None:
             continue
-        yield (point, None) + _missing_mount_text(ctx, mrule)
+        yield RuleResult(point, None, *_missing_mount_text(ctx, mrule))
 
 
 @rule("optional-mount")
@@ -143,7 +128,7 @@ def optional_mount(ctx):
     for point, mrule in ctx.profile.mounts.items():
         if mrule.required or ctx.layout.mounted(point) is not None:
             continue
-        yield (point, None) + _missing_mount_text(ctx, mrule)
+        yield RuleResult(point, None, *_missing_mount_text(ctx, mrule))
 
 
 def _missing_mount_text(ctx, mrule):
@@ -173,22 +158,24 @@ def device_kind(ctx):
         if mrule.mountpoint == "/" or kind_matches(ctx, dev, mrule.kind):
             continue
         on_lvm = mrule.kind == P.KIND_PARTITION and ctx.layout.is_on_lvm(dev)
-        yield (mrule.mountpoint, dev,
-               _("%(point)s is on %(actual)s (%(name)s)%(lvm)s, but it must be on "
-                 "%(wanted)s.") % {
-                   "point": mrule.mountpoint, "actual": ctx.kind_name(dev), "name": dev.name,
-                   "lvm": _(" on LVM") if on_lvm and dev.kind not in (L.LV, L.THINLV) else "",
-                   "wanted": describe_wanted(mrule.kind)},
-               _("Recreate %(point)s as %(wanted)s.") % {
-                   "point": mrule.mountpoint, "wanted": describe_wanted(mrule.kind)})
+        yield RuleResult(
+            mrule.mountpoint, dev,
+            _("%(point)s is on %(actual)s (%(name)s)%(lvm)s, but it must be on "
+              "%(wanted)s.") % {
+                "point": mrule.mountpoint, "actual": ctx.kind_name(dev), "name": dev.name,
+                "lvm": _(" on LVM") if on_lvm and dev.kind not in (L.LV, L.THINLV) else "",
+                "wanted": describe_wanted(mrule.kind)},
+            _("Recreate %(point)s as %(wanted)s.") % {
+                "point": mrule.mountpoint, "wanted": describe_wanted(mrule.kind)})
     want = ctx.profile.swap_kind
     for dev in ctx.swaps:
         if not kind_matches(ctx, dev, want):
-            yield (None, dev,
-                   _("Swap is on %(actual)s (%(name)s), but it must be on %(wanted)s.") % {
-                       "actual": ctx.kind_name(dev), "name": dev.name,
-                       "wanted": describe_wanted(want)},
-                   _("Recreate swap as %(wanted)s.") % {"wanted": describe_wanted(want)})
+            yield RuleResult(
+                None, dev,
+                _("Swap is on %(actual)s (%(name)s), but it must be on %(wanted)s.") % {
+                    "actual": ctx.kind_name(dev), "name": dev.name,
+                    "wanted": describe_wanted(want)},
+                _("Recreate swap as %(wanted)s.") % {"wanted": describe_wanted(want)})
 
 
 @rule("same-pool")
@@ -205,12 +192,13 @@ def same_pool(ctx):
             vg = ctx.layout.vg_of(dev)
             where = pool.name if vg is None or ctx.root_vg is None or vg.name == \
                 ctx.root_vg.name else "%s (VG %s)" % (pool.name, vg.name)
-            yield (point, dev,
-                   _("%(point)s is a thin LV in pool %(pool)s, not in the pool of / "
-                     "(%(root_pool)s): imgbased manages exactly one pool.") % {
-                       "point": point, "pool": where, "root_pool": ctx.root_pool.name},
-                   _("Move %(point)s into thin pool %(root_pool)s.") % {
-                       "point": point, "root_pool": ctx.root_pool.name})
+            yield RuleResult(
+                point, dev,
+                _("%(point)s is a thin LV in pool %(pool)s, not in the pool of / "
+                  "(%(root_pool)s): imgbased manages exactly one pool.") % {
+                    "point": point, "pool": where, "root_pool": ctx.root_pool.name},
+                _("Move %(point)s into thin pool %(root_pool)s.") % {
+                    "point": point, "root_pool": ctx.root_pool.name})
 
 
 @rule("min-size")
@@ -218,19 +206,21 @@ def min_size(ctx):
     for mrule, dev in ctx.present():
         if mrule.min_size is None or dev.size is None or dev.size + ctx.slack >= mrule.min_size:
             continue
-        yield (mrule.mountpoint, dev,
-               _("%(point)s is %(size)s, below its minimum of %(min)s.") % {
-                   "point": mrule.mountpoint, "size": fs(dev.size), "min": fs(mrule.min_size)},
-               _("Make %(point)s at least %(min)s.") % {
-                   "point": mrule.mountpoint, "min": fs(mrule.min_size)})
+        yield RuleResult(
+            mrule.mountpoint, dev,
+            _("%(point)s is %(size)s, below its minimum of %(min)s.") % {
+                "point": mrule.mountpoint, "size": fs(dev.size), "min": fs(mrule.min_size)},
+            _("Make %(point)s at least %(min)s.") % {
+                "point": mrule.mountpoint, "min": fs(mrule.min_size)})
     minimum = ctx.profile.swap_min
     if minimum is not None:
         for dev in ctx.swaps:
             if dev.size is not None and dev.size + ctx.slack < minimum:
-                yield (None, dev,
-                       _("Swap %(name)s is %(size)s, below its minimum of %(min)s.") % {
-                           "name": dev.name, "size": fs(dev.size), "min": fs(minimum)},
-                       _("Make swap at least %(min)s.") % {"min": fs(minimum)})
+                yield RuleResult(
+                    None, dev,
+                    _("Swap %(name)s is %(size)s, below its minimum of %(min)s.") % {
+                        "name": dev.name, "size": fs(dev.size), "min": fs(minimum)},
+                    _("Make swap at least %(min)s.") % {"min": fs(minimum)})
 
 
 @rule("filesystem")
@@ -238,12 +228,13 @@ def filesystem(ctx):
     for mrule, dev in ctx.present():
         if dev.format is None or not mrule.filesystems or dev.format in mrule.filesystems:
             continue
-        yield (mrule.mountpoint, dev,
-               _("%(point)s uses %(fs)s; allowed: %(allowed)s.") % {
-                   "point": mrule.mountpoint, "fs": dev.format,
-                   "allowed": ", ".join(mrule.filesystems)},
-               _("Format %(point)s as %(first)s.") % {
-                   "point": mrule.mountpoint, "first": mrule.filesystems[0]})
+        yield RuleResult(
+            mrule.mountpoint, dev,
+            _("%(point)s uses %(fs)s; allowed: %(allowed)s.") % {
+                "point": mrule.mountpoint, "fs": dev.format,
+                "allowed": ", ".join(mrule.filesystems)},
+            _("Format %(point)s as %(first)s.") % {
+                "point": mrule.mountpoint, "first": mrule.filesystems[0]})
 
 
 @rule("mount-options")
@@ -252,12 +243,13 @@ def mount_options(ctx):
         missing = [o for o in mrule.options if o not in dev.mount_options]
         if not missing:
             continue
-        yield (mrule.mountpoint, dev,
-               _("%(point)s is not mounted with %(options)s.") % {
-                   "point": mrule.mountpoint, "options": ",".join(missing)},
-               _("Add %(options)s to the mount options of %(point)s (kickstart: "
-                 "--fsoptions=\"defaults,%(options)s\").") % {
-                   "point": mrule.mountpoint, "options": ",".join(missing)})
+        yield RuleResult(
+            mrule.mountpoint, dev,
+            _("%(point)s is not mounted with %(options)s.") % {
+                "point": mrule.mountpoint, "options": ",".join(missing)},
+            _("Add %(options)s to the mount options of %(point)s (kickstart: "
+              "--fsoptions=\"defaults,%(options)s\").") % {
+                "point": mrule.mountpoint, "options": ",".join(missing)})
 
 
 @rule("forbidden-mount")
@@ -265,28 +257,30 @@ def forbidden_mount(ctx):
     for point in ctx.profile.forbidden_mounts:
         dev = ctx.layout.mounted(point)
         if dev is not None:
-            yield (point, dev,
-                   _("%(point)s must not be a separate mount (it is on %(name)s).") % {
-                       "point": point, "name": dev.name},
-                   _("Remove the %(point)s mount; keep its files on /.") % {"point": point})
+            yield RuleResult(
+                point, dev,
+                _("%(point)s must not be a separate mount (it is on %(name)s).") % {
+                    "point": point, "name": dev.name},
+                _("Remove the %(point)s mount; keep its files on /.") % {"point": point})
 
 
 @rule("duplicate-mount")
 def duplicate_mount(ctx):
     for point, devices in ctx.layout.mountpoints.items():
         if len(devices) > 1:
-            yield (point, devices[1],
-                   _("%(point)s is the mount point of %(count)d devices: %(names)s.") % {
-                       "point": point, "count": len(devices),
-                       "names": ", ".join(d.name for d in devices)},
-                   _("Give %(point)s to one device only.") % {"point": point})
+            yield RuleResult(
+                point, devices[1],
+                _("%(point)s is the mount point of %(count)d devices: %(names)s.") % {
+                    "point": point, "count": len(devices),
+                    "names": ", ".join(d.name for d in devices)},
+                _("Give %(point)s to one device only.") % {"point": point})
 
 
 def _thin_children(ctx, pool):
     return [d for d in ctx.layout.children_of(pool) if d.kind == L.THINLV]
 
 
-@rule("pool-overcommit")
+@rule("pool-overcommit", needs=(L.POOL_SIZE,))
 def pool_overcommit(ctx):
     pool = ctx.root_pool
     if ctx.profile.overcommit or pool is None or pool.size is None:
@@ -294,32 +288,34 @@ def pool_overcommit(ctx):
     thin = _thin_children(ctx, pool)
     total = sum(d.size for d in thin if d.size is not None)
     if total > pool.size + ctx.slack:
-        yield (None, pool,
-               _("Thin pool %(pool)s is overcommitted: its thin LVs take %(total)s, the pool "
-                 "has %(size)s.") % {"pool": pool.name, "total": fs(total),
-                                     "size": fs(pool.size)},
-               _("Grow the pool by %(diff)s or shrink its thin LVs.") % {
-                   "diff": fs(total - pool.size)})
+        yield RuleResult(
+            None, pool,
+            _("Thin pool %(pool)s is overcommitted: its thin LVs take %(total)s, the pool "
+              "has %(size)s.") % {"pool": pool.name, "total": fs(total),
+                                  "size": fs(pool.size)},
+            _("Grow the pool by %(diff)s or shrink its thin LVs.") % {
+                "diff": fs(total - pool.size)})
 
 
-@rule("vg-reserve")
+@rule("vg-reserve", needs=(L.VG_SIZE, L.VG_FREE))
 def vg_reserve(ctx):
     vg = ctx.root_vg
     if vg is None or vg.size is None or vg.free is None:
         return
     wanted = ctx.profile.reserve_for(vg.size)
     if vg.free + ctx.slack < wanted:
-        yield (None, vg,
-               _("Volume group %(vg)s keeps %(free)s free, below its reserve of %(want)s "
-                 "(%(pct)s %% of %(size)s): the thin pool cannot grow.") % {
-                   "vg": vg.name, "free": fs(vg.free), "want": fs(wanted),
-                   "pct": _num(ctx.profile.reserve_percent), "size": fs(vg.size)},
-               _("Leave %(want)s of %(vg)s unallocated (kickstart: volgroup "
-                 "--reserved-percent=%(pct)s).") % {
-                   "want": fs(wanted), "vg": vg.name, "pct": _num(ctx.profile.reserve_percent)})
+        yield RuleResult(
+            None, vg,
+            _("Volume group %(vg)s keeps %(free)s free, below its reserve of %(want)s "
+              "(%(pct)s %% of %(size)s): the thin pool cannot grow.") % {
+                "vg": vg.name, "free": fs(vg.free), "want": fs(wanted),
+                "pct": _num(ctx.profile.reserve_percent), "size": fs(vg.size)},
+            _("Leave %(want)s of %(vg)s unallocated (kickstart: volgroup "
+              "--reserved-percent=%(pct)s).") % {
+                "want": fs(wanted), "vg": vg.name, "pct": _num(ctx.profile.reserve_percent)})
 
 
-@rule("pool-metadata")
+@rule("pool-metadata", needs=(L.POOL_METADATA_SIZE, L.VG_FREE))
 def pool_metadata(ctx):
     pool, vg, want = ctx.root_pool, ctx.root_vg, ctx.profile.min_metadata
     if pool is None or want is None or pool.metadata_size is None or vg is None \
@@ -327,16 +323,17 @@ def pool_metadata(ctx):
         return
     reachable = pool.metadata_size + vg.free
     if reachable < want:
-        yield (None, pool,
-               _("The metadata of thin pool %(pool)s can reach only %(reach)s (%(meta)s now, "
-                 "%(free)s free in %(vg)s); it should be able to grow to %(want)s.") % {
-                   "pool": pool.name, "reach": fs(reachable), "meta": fs(pool.metadata_size),
-                   "free": fs(vg.free), "vg": vg.name, "want": fs(want)},
-               _("Leave at least %(need)s free in %(vg)s.") % {
-                   "need": fs(want - pool.metadata_size), "vg": vg.name})
+        yield RuleResult(
+            None, pool,
+            _("The metadata of thin pool %(pool)s can reach only %(reach)s (%(meta)s now, "
+              "%(free)s free in %(vg)s); it should be able to grow to %(want)s.") % {
+                "pool": pool.name, "reach": fs(reachable), "meta": fs(pool.metadata_size),
+                "free": fs(vg.free), "vg": vg.name, "want": fs(want)},
+            _("Leave at least %(need)s free in %(vg)s.") % {
+                "need": fs(want - pool.metadata_size), "vg": vg.name})
 
 
-@rule("disk-size")
+@rule("disk-size", needs=(L.DISK_SIZE,))
 def disk_size(ctx):
     minimum = ctx.profile.min_disk_total
     disks = ctx.install_disks
@@ -344,20 +341,22 @@ def disk_size(ctx):
         return
     total = sum(d.size for d in disks)
     if total < minimum:
-        yield (None, None,
-               _("The disks of this layout (%(names)s) hold %(total)s, below the minimum of "
-                 "%(min)s.") % {"names": ", ".join(d.name for d in disks),
-                                "total": fs(total), "min": fs(minimum)},
-               _("Install on disks of at least %(min)s in total.") % {"min": fs(minimum)})
+        yield RuleResult(
+            None, None,
+            _("The disks of this layout (%(names)s) hold %(total)s, below the minimum of "
+              "%(min)s.") % {"names": ", ".join(d.name for d in disks),
+                             "total": fs(total), "min": fs(minimum)},
+            _("Install on disks of at least %(min)s in total.") % {"min": fs(minimum)})
 
 
 @rule("swap")
 def swap(ctx):
-    if ctx.profile.swap_policy == "none" or ctx.swaps:
+    if ctx.profile.swap_policy == catalog.SWAP_NONE or ctx.swaps:
         return
-    yield (None, None, _("There is no swap."),
-           _("Add swap as %(wanted)s (kickstart: logvol swap --recommended).") % {
-               "wanted": describe_wanted(ctx.profile.swap_kind)})
+    yield RuleResult(
+        None, None, _("There is no swap."),
+        _("Add swap as %(wanted)s (kickstart: logvol swap --recommended).") % {
+            "wanted": describe_wanted(ctx.profile.swap_kind)})
 
 
 def _num(value):
@@ -365,10 +364,23 @@ def _num(value):
 
 
 # --- entry point ------------------------------------------------------------------------
+def not_checked(ctx, missing):
+    """The result that stands for a rule the layout lacks the *missing* facts for."""
+    names = {"facts": ", ".join(_(f.label) for f in missing),
+             "source": ctx.layout.source_label()}
+    if len(missing) == 1:
+        message = _("Not checked: %(facts)s is not available from %(source)s.") % names
+    else:
+        message = _("Not checked: %(facts)s are not available from %(source)s.") % names
+    return RuleResult(None, None, message)
+
+
 def run_rules(ctx, table, only=None):
     """Findings of the rules in *table* (slug -> function) on *ctx*, each with the code from
-    the catalog and the severity from the profile; rules the profile turns off do not run."""
+    the catalog and the severity from the profile; rules the profile turns off do not run,
+    rules whose facts the layout lacks give one info finding instead."""
     findings = []
+    layout = ctx.layout
     for slug, func in table.items():
         if only is not None and slug not in only:
             continue
@@ -376,21 +388,15 @@ def run_rules(ctx, table, only=None):
         if severity == catalog.OFF:
             continue
         info = catalog.CATALOG[slug]
-        for point, dev, message, hint in func(ctx):
-            findings.append(Finding(code=info.code, severity=severity, mountpoint=point,
-                                    message=message, hint=hint, rule=slug,
-                                    device=dev.name if dev is not None else None,
-                                    line=dev.source_line if dev is not None else None))
+        missing = [f for f in getattr(func, "needs", ()) if not layout.has(f)]
+        if missing:
+            findings.append(make_finding(info, catalog.INFO, not_checked(ctx, missing)))
+            continue
+        findings.extend(make_finding(info, severity, result) for result in func(ctx))
     return findings
 
 
-_SEVERITY_ORDER = {catalog.ERROR: 0, catalog.WARNING: 1, catalog.INFO: 2}
-
-
-def make_report(findings, origin):
-    """A report with errors first, then warnings, then infos (rule order kept within each)."""
-    return Report(tuple(sorted(findings, key=lambda f: _SEVERITY_ORDER[f.severity])),
-                  origin=origin)
+make_report = _make_report   # kept here for the rule modules that build reports
 
 
 def check(layout, profile, only=None) -> Report:

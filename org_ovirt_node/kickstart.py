@@ -39,9 +39,9 @@ from org_ovirt_node.requirements import require_yaml
 from org_ovirt_node.sanitize import EXCERPT_LIMIT, MAX_SCALAR, excerpt, is_clean_text
 
 ADDON_NAME = "org_ovirt_node"
-DEFAULT_PROFILE = "ovirt-node"     # same as org_ovirt_node.profile.DEFAULT_PROFILE
-MODES = ("enforce", "warn", "off")
-DEFAULT_MODE = "enforce"
+DEFAULT_PROFILE = rule_catalog.DEFAULT_PROFILE
+MODES = rule_catalog.MODES
+DEFAULT_MODE = rule_catalog.DEFAULT_MODE
 
 # Body verbs: those that describe a mount point and the keys they take.
 MOUNT_VERBS = ("mount", "require", "optional")

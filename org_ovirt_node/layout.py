@@ -10,7 +10,9 @@ only when called, so importing this module stays cheap.
 """
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterable, Iterator, Mapping, Optional, Tuple
+from typing import Iterable, Iterator, Mapping, NamedTuple, Optional, Tuple
+
+from org_ovirt_node.i18n import N_, _
 
 # Device kinds. Thin pools and thin LVs are kinds of their own because the whole point of
 # the profile is to tell them from ordinary ("thick") LVs.
@@ -72,18 +74,63 @@ class Device:
         return self.kind in (VG, LV, THINPOOL, THINLV)
 
 
+class Fact(NamedTuple):
+    """A piece of data some inputs cannot provide, which rules declare they need.
+
+    It concerns the devices of *kinds* (every mounted device when empty) and is held in
+    their field *field*; a layout *has* it when every device it concerns carries it
+    (vacuously when there is none: a rule about thin pools has nothing to miss then)."""
+    name: str
+    kinds: Tuple[str, ...]
+    field: str
+    label: str          # N_-marked, translate on display
+
+    def concerns(self, dev):
+        return dev.kind in self.kinds if self.kinds else dev.mountpoint is not None
+
+
+DISK_SIZE = Fact("disk-size", (DISK,), "size", N_("the size of the disks"))
+VG_SIZE = Fact("vg-size", (VG,), "size", N_("the size of the volume groups"))
+VG_FREE = Fact("vg-free", (VG,), "free", N_("the free space of the volume groups"))
+EXTENT_SIZE = Fact("extent-size", (VG,), "extent_size",
+                   N_("the extent size of the volume groups"))
+POOL_SIZE = Fact("pool-size", (THINPOOL,), "size", N_("the size of the thin pools"))
+POOL_METADATA_SIZE = Fact("pool-metadata-size", (THINPOOL,), "metadata_size",
+                          N_("the metadata size of the thin pools"))
+POOL_DATA_USAGE = Fact("pool-data-usage", (THINPOOL,), "data_percent",
+                       N_("the data use of the thin pools"))
+POOL_METADATA_USAGE = Fact("pool-metadata-usage", (THINPOOL,), "metadata_percent",
+                           N_("the metadata use of the thin pools"))
+FS_USED = Fact("fs-used", (), "used", N_("the space in use on the mounted filesystems"))
+FACTS = (DISK_SIZE, VG_SIZE, VG_FREE, EXTENT_SIZE, POOL_SIZE, POOL_METADATA_SIZE,
+         POOL_DATA_USAGE, POOL_METADATA_USAGE, FS_USED)
+
+# Kinds of input (``Layout.source``) and how messages name them.
+SOURCE_BLIVET, SOURCE_DBUS, SOURCE_KICKSTART, SOURCE_HOST = \
+    "blivet", "anaconda", "kickstart", "host"
+_SOURCE_LABELS = {
+    SOURCE_BLIVET: N_("blivet's device tree"),
+    SOURCE_DBUS: N_("Anaconda's device tree (D-Bus)"),
+    SOURCE_KICKSTART: N_("the kickstart"),
+    SOURCE_HOST: N_("the live host"),
+}
+
+
 @dataclass(frozen=True)
 class Layout:
     """An immutable storage layout: devices plus derived indexes.
 
-    ``origin`` says where it came from (a file name, ``"blivet"``, ``"host"``) for messages.
-    ``facts`` carries source-level knowledge that is not a device (e.g. ``autopart`` from a
-    kickstart) as read-only key/value pairs.
+    ``origin`` says where it came from (a file name, ``"blivet"``, ``"host"``) for messages;
+    ``source`` what kind of input it is (``SOURCE_*``), which :meth:`source_label` names.
+    ``facts`` carries source-level knowledge that is not a device (LVM tags of a live host)
+    as read-only key/value pairs.
     """
 
     devices: Tuple[Device, ...]
     origin: str = ""
     facts: Mapping[str, object] = field(default_factory=dict)
+    source: str = ""
+    _has: dict = field(init=False, repr=False, compare=False)   # Fact -> bool, filled lazily
     _by_name: Mapping[str, Device] = field(init=False, repr=False, compare=False)
     _children: Mapping[str, Tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _mounts: Mapping[str, Tuple[Device, ...]] = field(init=False, repr=False, compare=False)
@@ -109,6 +156,7 @@ class Layout:
             {k: tuple(v) for k, v in children.items()}))
         object.__setattr__(self, "_mounts", MappingProxyType(
             {k: tuple(v) for k, v in mounts.items()}))
+        object.__setattr__(self, "_has", {})
 
     # --- construction -----------------------------------------------------------------
     @classmethod
@@ -138,9 +186,6 @@ class Layout:
     def children_of(self, dev: Device) -> Tuple[Device, ...]:
         return tuple(self._by_name[c] for c in self._children.get(dev.name, ()))
 
-    def of_kind(self, *kinds) -> Tuple[Device, ...]:
-        return tuple(d for d in self.devices if d.kind in kinds)
-
     @property
     def mountpoints(self) -> Mapping[str, Tuple[Device, ...]]:
         """Mount point -> devices mounted there (more than one is a conflict)."""
@@ -169,11 +214,19 @@ class Layout:
                 return anc
         return None
 
-    def disks_under(self, dev: Device) -> Tuple[Device, ...]:
-        """The disks *dev* ultimately lives on."""
-        if dev.kind == DISK:
-            return (dev,)
-        return tuple(a for a in self.ancestors(dev) if a.kind == DISK)
+    def disks_under(self, *devices: Device) -> Tuple[Device, ...]:
+        """The disks any of *devices* lives on (a disk lives on itself), in layout order.
+
+        One walk with a shared ``seen`` set: each device and edge is visited once, so a
+        thousand LVs over one VG of 64 PVs cost a thousand steps, not 64 thousand."""
+        seen = set()
+        stack = list(devices)
+        while stack:
+            dev = stack.pop()
+            if dev.name not in seen:
+                seen.add(dev.name)
+                stack.extend(self.parents_of(dev))
+        return tuple(d for d in self.devices if d.kind == DISK and d.name in seen)
 
     def is_on_lvm(self, dev: Device) -> bool:
         return dev.is_lvm or any(a.is_lvm for a in self.ancestors(dev))
@@ -183,6 +236,24 @@ class Layout:
 
     def vg_of(self, dev: Device) -> Optional[Device]:
         return dev if dev.kind == VG else self.nearest(dev, VG)
+
+    # --- facts ------------------------------------------------------------------------
+    def has(self, fact: Fact) -> bool:
+        """Whether every device *fact* concerns carries it (computed once per fact)."""
+        known = self._has.get(fact)
+        if known is None:
+            known = self._has[fact] = all(getattr(d, fact.field) is not None
+                                          for d in self.devices if fact.concerns(d))
+        return known
+
+    def filled_facts(self) -> Tuple[str, ...]:
+        """Names of the :data:`FACTS` this layout has."""
+        return tuple(f.name for f in FACTS if self.has(f))
+
+    def source_label(self) -> str:
+        """The input this layout came from, for messages (translated)."""
+        label = _SOURCE_LABELS.get(self.source)
+        return _(label) if label else (self.origin or _("this input"))
 
     def to_dict(self):
         """A JSON-friendly description (for ``--format json`` and debugging)."""

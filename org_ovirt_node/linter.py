@@ -47,7 +47,7 @@ import warnings
 
 from org_ovirt_node import rules as catalog
 from org_ovirt_node.files import FileReadError, read_regular_file
-from org_ovirt_node.findings import Finding, Report
+from org_ovirt_node.findings import RuleResult, make_finding, make_report
 from org_ovirt_node.i18n import _
 from org_ovirt_node.sanitize import MAX_SCALAR, excerpt, is_clean_text
 from org_ovirt_node.units import MiB
@@ -67,7 +67,12 @@ SYNTAX_CODE = catalog.CATALOG["ks-syntax"].code
 # Layout rules that judge what is there; the others need the whole layout (they report
 # what is missing or sum sizes) and are skipped when part of it is generated at install time.
 PARTIAL_RULES = ("root-kind", "device-kind", "same-pool", "min-size", "filesystem",
-                 "forbidden-mount", "duplicate-mount", "mount-options")
+                 "forbidden-mount", "duplicate-mount", "mount-options", "ks-inconsistent")
+KICKSTART_RULES = {}
+"""Checks only a kickstart allows (slug -> rule, like :data:`org_ovirt_node.checker.RULES`);
+one with the slug of a layout rule replaces it for kickstarts. Their context is the
+checker's plus ``handler`` (pykickstart's), ``line_of`` and ``issues`` (unresolved
+references from :func:`~org_ovirt_node.adapters.kickstart.layout_from_handler`)."""
 _GROW_RULES = ("min-size",)
 
 
@@ -554,17 +559,15 @@ class _Findings:
         self.profile = profile
         self.items = []
 
-    def add(self, slug, message, line=None, hint="", mountpoint=None, device=None,
-            severity=None):
+    def add(self, slug, message, line=None, hint="", mountpoint=None, severity=None):
         info = catalog.CATALOG[slug]
         if severity is None:
             severity = self.profile.severity(slug) if self.profile is not None \
                 else info.severity
         if severity == catalog.OFF:
             return
-        self.items.append(Finding(code=info.code, severity=severity, mountpoint=mountpoint,
-                                  message=message, hint=hint, rule=slug, device=device,
-                                  line=line))
+        self.items.append(make_finding(info, severity,
+                                       RuleResult(mountpoint, None, message, hint, line)))
 
 
 def lint_text(text, filename="<stdin>", profile=None, ks_version=DEFAULT_KS_VERSION,
@@ -618,7 +621,7 @@ def _lint(text, filename, profile, ks_version, base_dir):
             lineno = _unsplittable_line(expansion)
         findings.add("ks-syntax", _syntax_message(exc, expansion, lineno),
                      line=_line_of(expansion)(lineno))
-        return Report(tuple(findings.items), origin=filename)
+        return make_report(findings.items, filename)
     return _judge(handler, data, addon_errors, expansion, profile, filename, findings)
 
 
@@ -706,10 +709,7 @@ def _judge(handler, data, addon_errors, expansion, profile, filename, findings):
                             "(%%addon %(name)s --mode=enforce).") % {"name": "org_ovirt_node"})
 
     _partitioning(handler, expansion, resolved, filename, findings)
-    order = {catalog.ERROR: 0, catalog.WARNING: 1, catalog.INFO: 2}
-    items = sorted(findings.items, key=lambda f: (order.get(f.severity, 3),
-                                                  f.line if f.line is not None else 0))
-    return Report(tuple(items), origin=filename)
+    return make_report(findings.items, filename)
 
 
 def _resolve(data, profile, findings):
@@ -767,18 +767,14 @@ def _partitioning(handler, expansion, profile, filename, findings):
     if profile is None:
         return  # the %addon problem is reported; nothing to judge against
     from org_ovirt_node.adapters.kickstart import layout_from_handler
-    from org_ovirt_node.checker import check
+    from org_ovirt_node.checker import RULES, Context, run_rules
     layout, issues = layout_from_handler(handler, profile, origin=filename, line_of=line_of)
-    for line, message in issues:
-        findings.add("ks-inconsistent", message, line=line,
-                     hint=_("Define every PV, volume group and thin pool a command refers to "
-                            "before it is used, with the same name."))
-    only = PARTIAL_RULES if dynamic else None
-    report = check(layout, profile, only=only)
-    for finding in report.findings:
+    ctx = Context(layout, profile)
+    ctx.handler, ctx.line_of, ctx.issues = handler, line_of, issues
+    table = dict(RULES)
+    table.update(KICKSTART_RULES)
+    for finding in run_rules(ctx, table, only=PARTIAL_RULES if dynamic else None):
         findings.items.append(_soften_growing(finding, layout))
-    if not dynamic:
-        _vg_reserve(handler, layout, profile, line_of, findings)
 
 
 def _soften_growing(finding, layout):
@@ -836,7 +832,7 @@ def _autopart(autopart, line, profile, findings):
                          % {"flag": flag, "point": point, "profile": profile.name},
                          line=line, mountpoint=point,
                          hint=_("Remove --%(flag)s.") % {"flag": flag})
-    if getattr(autopart, "noswap", False) and profile.swap_policy != "none":
+    if getattr(autopart, "noswap", False) and profile.swap_policy != catalog.SWAP_NONE:
         findings.add("swap", _("autopart --noswap leaves out swap, which profile %(profile)s "
                                "wants (%(policy)s).") % {"profile": profile.name,
                                                          "policy": profile.swap_policy},
@@ -852,18 +848,27 @@ def _autopart(autopart, line, profile, findings):
                      hint=_("Write --fstype=%(fs)s.") % {"fs": allowed[0]})
 
 
-def _vg_reserve(handler, layout, profile, line_of, findings):
+@catalog.register("ks-inconsistent", KICKSTART_RULES)
+def _inconsistent(ctx):
+    """References between partitioning commands that do not resolve."""
+    for line, message in ctx.issues:
+        yield RuleResult(None, None, message,
+                         _("Define every PV, volume group and thin pool a command refers to "
+                           "before it is used, with the same name."), line)
+
+
+@catalog.register("vg-reserve", KICKSTART_RULES)
+def _vg_reserve(ctx):
     """The reserve of the VG that holds /: disk sizes are unknown here, so what counts is
     what ``volgroup`` asks for. ``--reserved-percent`` must reach the profile's percentage;
     ``--reserved-space`` (absolute, so not comparable with a percentage of an unknown VG)
     its minimum."""
-    root = layout.mounted("/")
-    vg_dev = layout.vg_of(root) if root is not None else None
+    profile, vg_dev = ctx.profile, ctx.root_vg
     if vg_dev is None or (not profile.reserve_percent and not profile.reserve_min):
         return
     from org_ovirt_node.adapters.kickstart import kickstart_name
-    vg = next((v for v in handler.volgroup.vgList if kickstart_name(v.vgname) == vg_dev.name),
-              None)
+    vg = next((v for v in ctx.handler.volgroup.vgList
+               if kickstart_name(v.vgname) == vg_dev.name), None)
     if vg is None or vg.preexist:
         return
     pct = getattr(vg, "reserved_percent", None) or 0
@@ -871,22 +876,21 @@ def _vg_reserve(handler, layout, profile, line_of, findings):
     want_pct, want_min = profile.reserve_percent, profile.reserve_min
     hint = _("Write 'volgroup %(vg)s ... --reserved-percent=%(pct)s' so the thin pool can "
              "grow.") % {"vg": vg_dev.name, "pct": "%g" % want_pct}
-    line = line_of(vg.lineno)
     if not pct and not space:
-        findings.add("vg-reserve",
-                     _("Volume group %(vg)s keeps no reserve; profile %(profile)s wants "
-                       "%(pct)s %% of it free (at least %(min)s) for the thin pool to grow.")
-                     % {"vg": vg_dev.name, "profile": profile.name, "pct": "%g" % want_pct,
-                        "min": fs(want_min)}, line=line, device=vg_dev.name, hint=hint)
+        message = _("Volume group %(vg)s keeps no reserve; profile %(profile)s wants "
+                    "%(pct)s %% of it free (at least %(min)s) for the thin pool to grow.") % {
+                        "vg": vg_dev.name, "profile": profile.name, "pct": "%g" % want_pct,
+                        "min": fs(want_min)}
     elif pct and pct < want_pct:
-        findings.add("vg-reserve",
-                     _("Volume group %(vg)s reserves %(have)s %%, below the %(pct)s %% of "
-                       "profile %(profile)s.")
-                     % {"vg": vg_dev.name, "have": "%g" % pct, "pct": "%g" % want_pct,
-                        "profile": profile.name}, line=line, device=vg_dev.name, hint=hint)
+        message = _("Volume group %(vg)s reserves %(have)s %%, below the %(pct)s %% of "
+                    "profile %(profile)s.") % {
+                        "vg": vg_dev.name, "have": "%g" % pct, "pct": "%g" % want_pct,
+                        "profile": profile.name}
     elif space and space < want_min:
-        findings.add("vg-reserve",
-                     _("Volume group %(vg)s reserves %(have)s, below the minimum of %(min)s "
-                       "of profile %(profile)s.")
-                     % {"vg": vg_dev.name, "have": fs(space), "min": fs(want_min),
-                        "profile": profile.name}, line=line, device=vg_dev.name, hint=hint)
+        message = _("Volume group %(vg)s reserves %(have)s, below the minimum of %(min)s "
+                    "of profile %(profile)s.") % {
+                        "vg": vg_dev.name, "have": fs(space), "min": fs(want_min),
+                        "profile": profile.name}
+    else:
+        return
+    yield RuleResult(None, vg_dev, message, hint)

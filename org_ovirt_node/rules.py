@@ -16,6 +16,16 @@ INFO = "info"
 OFF = "off"
 SEVERITIES = (ERROR, WARNING, INFO, OFF)
 
+# Words shared by profiles, the %addon section, the installer service and its spokes,
+# defined once here (this module is the one every side already imports, with no
+# dependencies of its own).
+DEFAULT_PROFILE = "ovirt-node"
+MODE_ENFORCE, MODE_WARN, MODE_OFF = "enforce", "warn", "off"    # the addon's --mode
+MODES = (MODE_ENFORCE, MODE_WARN, MODE_OFF)
+DEFAULT_MODE = MODE_ENFORCE
+SWAP_REQUIRED, SWAP_RECOMMENDED, SWAP_NONE = "required", "recommended", "none"
+SWAP_POLICIES = (SWAP_REQUIRED, SWAP_RECOMMENDED, SWAP_NONE)    # a profile's swap.policy
+
 
 class RuleInfo(NamedTuple):
     code: str
@@ -63,8 +73,36 @@ _add("ONN107", "ks-syntax", ERROR, N_("the kickstart file parses"))
 _add("ONN201", "pool-data-usage", WARNING, N_("pool data use is below the health limit"))
 _add("ONN202", "pool-metadata-usage", WARNING, N_("pool metadata use is below the health limit"))
 _add("ONN203", "update-room", WARNING, N_("the pool has room for one more image"))
+# The pre-upgrade gate (`verify --pre-upgrade`): what imgbased checks or does at an update.
+_add("ONN204", "upgrade-var", ERROR, N_("/var is a separate mount (imgbased refuses otherwise)"))
+_add("ONN205", "upgrade-volumes", INFO, N_("the volumes imgbased will create at the update"))
+_add("ONN206", "upgrade-volume-room", ERROR,
+     N_("the thin pool has room for the volumes imgbased will create"))
+_add("ONN207", "upgrade-metadata", ERROR,
+     N_("the pool metadata can grow to the 1 GiB imgbased sets at an update"))
+_add("ONN208", "upgrade-image-room", ERROR, N_("the thin pool has room for one more image"))
+_add("ONN209", "upgrade-autoextend", WARNING,
+     N_("the pool's autoextend threshold is below 100 % (nodectl check)"))
+_add("ONN210", "upgrade-tags", ERROR, N_("imgbased's tags on the VG, the pool and the layer of /"))
+_add("ONN211", "upgrade-boot-space", ERROR,
+     N_("/boot has room for the kernel and initramfs of one more layer"))
 
 BY_CODE = {info.code: info for info in CATALOG.values()}
+
+
+def register(slug, table, needs=()):
+    """A decorator that registers a rule function under *slug* (which must be in the
+    catalog) in *table* (slug -> function), with the facts (:class:`~org_ovirt_node.layout.
+    Fact`) it *needs* as its ``needs`` attribute. The layout rules use
+    :func:`org_ovirt_node.checker.rule`; other rule tables (the kickstart linter's, the
+    live-host ones) this or that, without importing the checker at start-up."""
+    assert slug in CATALOG, slug
+
+    def decorate(func):
+        func.needs = tuple(needs)
+        table[slug] = func
+        return func
+    return decorate
 
 
 def lookup(key):

@@ -12,15 +12,10 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from org_ovirt_node.i18n import N_, P_, _
-from org_ovirt_node.rules import ERROR, INFO, WARNING
+from org_ovirt_node.rules import ERROR, INFO, MODE_ENFORCE, MODE_OFF, MODE_WARN, WARNING
 
 __all__ = ["SpokeState", "evaluate", "finding_lines", "is_mandatory", "not_ready_status",
            "MODE_ENFORCE", "MODE_WARN", "MODE_OFF"]
-
-# Same values as org_ovirt_node.service.constants (not imported: that module needs pyanaconda).
-MODE_ENFORCE = "enforce"
-MODE_WARN = "warn"
-MODE_OFF = "off"
 
 SPOKE_TITLE = N_("oVirt Node storage layout")
 GENERATE_ACTION = N_("Use the oVirt Node layout (automatic partitioning, LVM thin provisioning)")

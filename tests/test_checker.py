@@ -552,7 +552,7 @@ def md_pvs(b, disks):
 
 def test_luks_under_pv(blivet_disks, ovirt_profile):
     lay = ovirt_tree(blivet_disks, ovirt_profile, pvs=luks_pvs)
-    assert lay.of_kind(L.LUKS)
+    assert [d for d in lay if d.kind == L.LUKS]
     assert check(lay, ovirt_profile).findings == ()
     bad = ovirt_tree(blivet_disks, ovirt_profile, pvs=luks_pvs, tweaks={"/var": {"kind": "lv"}})
     assert codes(check(bad, ovirt_profile)) == ["ONN004"]
@@ -608,7 +608,7 @@ def test_several_vgs_pool_of_root_counts(ovirt_profile):
 def test_several_vgs_in_blivet(blivet_disks, ovirt_profile):
     lay = ovirt_tree(blivet_disks, ovirt_profile, disk_sizes=(100 * GiB, 30 * GiB),
                      tweaks={"/srv": {"kind": "lv", "size": "5 GiB", "vg": "other"}})
-    assert [d.name for d in lay.of_kind(L.VG)] == ["onn", "other"]
+    assert [d.name for d in lay if d.kind == L.VG] == ["onn", "other"]
     assert check(lay, ovirt_profile).findings == ()
 
 

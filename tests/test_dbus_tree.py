@@ -81,7 +81,8 @@ def test_compliant_tree_passes_the_checker_like_blivet(tree):
                 profile)
     want = check(L.Layout.from_blivet(tree), profile)
     assert got.errors == () and want.errors == ()
-    assert got.codes() == want.codes()
+    # D-Bus carries no pool metadata size: ONN014 says it was not checked (test_facts.py).
+    assert got.codes() == sorted(set(want.codes()) | {"ONN014"})
 
 
 def test_mount_options_fetched_only_for_mounted_formats(tree):
@@ -234,6 +235,6 @@ def test_control_characters_in_names_are_escaped():
     records = _records(("disk", "sda", 10 * GiB),
                        ("btrfs volume", "\x1b[2Jdata\n", GiB, ["sda"], "btrfs\r", "/srv"))
     layout = layout_from_device_tree(FakeDeviceTree(records))
-    volume = layout.of_kind(L.BTRFS)[0]
+    volume = next(d for d in layout if d.kind == L.BTRFS)
     assert volume.name == "\\x1b[2Jdata\\n" and volume.format == "btrfs\\r"
     assert all(d.name.isprintable() for d in layout)

@@ -56,7 +56,7 @@ def test_indexes():
     assert set(lay.mountpoints) == {"/", "/boot"}
     assert [d.name for d in lay.children_of(lay["vg"])] == ["vg-pool", "vg-swap"]
     assert [d.name for d in lay.parents_of(lay["vg-root"])] == ["vg-pool"]
-    assert [d.name for d in lay.of_kind(L.LV, L.THINLV)] == ["vg-root", "vg-swap"]
+    assert [d.name for d in lay if d.kind in (L.LV, L.THINLV)] == ["vg-root", "vg-swap"]
 
 
 def test_ancestors_and_helpers():
@@ -148,7 +148,7 @@ def test_blivet_autopart_kinds_and_sizes(blivet_disks):
     assert not lay.is_on_lvm(boot)
     assert lay.mounted("/var").size == 5 * GiB
     assert lay["onn-swap"].format == "swap" and lay["onn-swap"].mountpoint is None
-    assert [d.format for d in lay.of_kind(L.PARTITION)] == ["biosboot", "xfs", "lvmpv"]
+    assert [d.format for d in lay if d.kind == L.PARTITION] == ["biosboot", "xfs", "lvmpv"]
     assert lay["disk0.img"].format is None     # the disklabel is not a format of interest
     assert lay.thin_pool_of(root).name == "onn-pool00"
     assert lay.vg_of(root).name == "onn"
@@ -283,8 +283,8 @@ def test_blivet_several_vgs(blivet_disks):
     thin_stack(b, pvs[:1], "onn")
     thin_stack(b, pvs[1:], "data", mounts=(("/srv", "5 GiB"),))
     lay = Layout.from_blivet(b)
-    assert [d.name for d in lay.of_kind(L.VG)] == ["onn", "data"]
-    assert [d.name for d in lay.of_kind(L.THINPOOL)] == ["onn-pool00", "data-pool00"]
+    assert [d.name for d in lay if d.kind == L.VG] == ["onn", "data"]
+    assert [d.name for d in lay if d.kind == L.THINPOOL] == ["onn-pool00", "data-pool00"]
     assert lay.vg_of(lay.mounted("/srv")).name == "data"
     assert lay.thin_pool_of(lay.mounted("/")).name == "onn-pool00"
     assert [d.name for d in lay.disks_under(lay.mounted("/srv"))] == ["disk1.img"]

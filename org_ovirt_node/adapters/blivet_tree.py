@@ -57,4 +57,4 @@ def layout_from_blivet(blivet, origin="blivet"):
     tree = getattr(blivet, "devicetree", blivet)
     records = [device_record(d) for d in tree.devices
                if not getattr(d, "is_internal_lv", False)]
-    return L.Layout(tuple(records), origin=origin)
+    return L.Layout(tuple(records), origin=origin, source=L.SOURCE_BLIVET)

@@ -21,7 +21,8 @@ cycle-safe), so the checker judges what it can. Work is linear in the size of th
 Limits of what D-Bus tells: no VG free space and no thin-pool metadata size. A VG's free
 space is estimated as its size minus the sizes of the LVs and pools in it, which overstates
 it by the pool metadata and the pmspare LV (a few hundred MiB at most): a compliant layout is
-never reported short of its reserve, a marginal one may pass that one rule.
+never reported short of its reserve, a marginal one may pass that one rule. The rules that
+need the metadata size (ONN014) report that they were not checked (``Layout.source``).
 """
 from collections import namedtuple
 
@@ -285,7 +286,7 @@ def layout_from_records(records, origin="anaconda"):
             format=fmt_type, mountpoint=record.mountpoint,
             mount_options=mount_options(record.options)))
     _estimate_vg_free(devices)
-    return L.Layout(tuple(L.Device(**d) for d in devices), origin=origin)
+    return L.Layout(tuple(L.Device(**d) for d in devices), origin=origin, source=L.SOURCE_DBUS)
 
 
 def _estimate_vg_free(devices):

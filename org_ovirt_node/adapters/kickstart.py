@@ -333,6 +333,5 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
                   mountpoint=mp, mount_options=options, grow=bool(lv.grow or lv.percent),
                   source_line=line)
 
-    layout = L.Layout(tuple(b.devices.values()), origin=origin,
-                      facts={"source": "kickstart"})
+    layout = L.Layout(tuple(b.devices.values()), origin=origin, source=L.SOURCE_KICKSTART)
     return layout, b.issues
