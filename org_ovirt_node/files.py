@@ -13,6 +13,7 @@ import os
 import stat
 
 from org_ovirt_node.i18n import N_, _
+from org_ovirt_node.units import format_size
 
 # Why a path is not read: the key callers branch on, and the words shown.
 MISSING, SPECIAL, LARGE, UNREADABLE = "missing", "special", "large", "unreadable"
@@ -63,7 +64,7 @@ def read_regular_file(path, limit) -> bytes:
         raise FileReadError(UNREADABLE, exc.strerror or str(exc)) from None
     except ValueError:  # a NUL in the path
         raise FileReadError(UNREADABLE, _("not a valid path")) from None
-    too_big = FileReadError(LARGE, _("larger than %(limit)d bytes") % {"limit": limit})
+    too_big = FileReadError(LARGE, _("larger than %(limit)s") % {"limit": format_size(limit)})
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

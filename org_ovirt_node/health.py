@@ -11,8 +11,10 @@ is, from the ``data_percent``/``metadata_percent`` lvs reports and the data ``/`
 
 Whether the metadata can still grow to ``min_metadata`` (VG free space) is the checker's
 ONN014, which a live layout feeds with real figures. :func:`verify` runs both.
-Layouts without live figures (plans, kickstarts) make these rules say nothing.
+Layouts without live figures (plans, kickstarts) make these rules say nothing, and so does
+a figure that is not a finite, non-negative number (unknown, whatever source built the layout).
 """
+import math
 from collections import OrderedDict
 
 from org_ovirt_node import checker
@@ -32,9 +34,19 @@ def _pct(value):
     return "%.1f" % value
 
 
+def _figure(dev, attr):
+    """*dev*'s figure *attr*, or None when *dev* is None or the figure is unknown: None,
+    NaN, infinite or negative (arithmetic on those would raise or mislead)."""
+    value = getattr(dev, attr, None) if dev is not None else None
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value if value >= 0 else None
+
+
 def _vg_room(ctx):
-    vg = ctx.root_vg
-    return vg.free if vg is not None else None
+    return _figure(ctx.root_vg, "free")
 
 
 def _grow_hint(ctx, pool, need):
@@ -53,55 +65,56 @@ def _grow_hint(ctx, pool, need):
 @health_rule("pool-data-usage")
 def pool_data_usage(ctx):
     pool, limit = ctx.root_pool, ctx.profile.max_data_percent
-    if pool is None or pool.data_percent is None or limit is None \
-            or pool.data_percent < limit:
+    percent, size = _figure(pool, "data_percent"), _figure(pool, "size")
+    if percent is None or not limit or percent < limit:
         return
     need = 0
-    if pool.size:
-        used = pool.size * pool.data_percent / 100.0
-        need = max(0, int(used * 100.0 / limit) - pool.size) + 1
+    if size:
+        used = size * percent / 100.0
+        need = max(0, int(used * 100.0 / limit) - size) + 1
     yield (None, pool,
            _("Thin pool %(pool)s data is %(pct)s %% full, at or above the health limit of "
              "%(limit)s %%: nodectl check fails and updates may not fit.") % {
-               "pool": pool.name, "pct": _pct(pool.data_percent), "limit": "%g" % limit},
+               "pool": pool.name, "pct": _pct(percent), "limit": "%g" % limit},
            _grow_hint(ctx, pool, need))
 
 
 @health_rule("pool-metadata-usage")
 def pool_metadata_usage(ctx):
     pool, limit = ctx.root_pool, ctx.profile.max_metadata_percent
-    if pool is None or pool.metadata_percent is None or limit is None \
-            or pool.metadata_percent < limit:
+    percent = _figure(pool, "metadata_percent")
+    if percent is None or not limit or percent < limit:
         return
     target = ctx.profile.min_metadata or 0
-    current = pool.metadata_size or 0
+    current = _figure(pool, "metadata_size") or 0
     need = max(target - current, current)  # at least double it
     yield (None, pool,
            _("Thin pool %(pool)s metadata is %(pct)s %% full, at or above the health limit "
              "of %(limit)s %%: a full metadata LV stops every thin LV.") % {
-               "pool": pool.name, "pct": _pct(pool.metadata_percent), "limit": "%g" % limit},
+               "pool": pool.name, "pct": _pct(percent), "limit": "%g" % limit},
            _("Grow the metadata: lvextend --poolmetadatasize +%(need)s %(lv)s.") % {
                "need": fs(need), "lv": "/dev/mapper/" + pool.name})
 
 
 @health_rule("update-room")
 def update_room(ctx):
-    pool, root, limit = ctx.root_pool, ctx.root, ctx.profile.max_data_percent
-    if pool is None or root is None or root.used is None or pool.size is None \
-            or pool.data_percent is None:
+    pool, limit = ctx.root_pool, ctx.profile.max_data_percent
+    size, percent = _figure(pool, "size"), _figure(pool, "data_percent")
+    root_used = _figure(ctx.root, "used")
+    if size is None or percent is None or root_used is None:
         return
-    limit = 100.0 if limit is None else limit
-    allowed = pool.size * limit / 100.0
-    used = pool.size * pool.data_percent / 100.0
+    limit = 100.0 if not limit else limit
+    allowed = size * limit / 100.0
+    used = size * percent / 100.0
     room = allowed - used
-    if room >= root.used:
+    if room >= root_used:
         return
-    need = int((root.used - room) * 100.0 / limit) + 1
+    need = int((root_used - room) * 100.0 / limit) + 1
     yield ("/", pool,
            _("Thin pool %(pool)s has room for %(room)s below its %(limit)s %% limit, but an "
              "update needs about %(need)s (the data / holds now) for the new image.") % {
                "pool": pool.name, "room": fs(max(0, int(room))), "limit": "%g" % limit,
-               "need": fs(root.used)},
+               "need": fs(root_used)},
            _grow_hint(ctx, pool, need))
 
 

@@ -1,5 +1,7 @@
 """Live-host health rules (ONN201-203, with ONN014 from the checker) and `verify`."""
 import json
+import math
+import os
 
 import pytest
 
@@ -100,6 +102,25 @@ def test_plans_without_live_figures_are_silent(profile):
     assert health_findings(plan_like, profile) == []
 
 
+@pytest.mark.parametrize("figures", [
+    dict(data_percent=float("nan")), dict(data_percent=float("inf")),
+    dict(metadata_percent=float("nan")), dict(metadata_percent=float("inf")),
+    dict(pool_size=float("inf"), data_percent=90.0),
+    dict(root_used=float("nan"), data_percent=79.0),
+    dict(data_percent=-5.0, root_used=-1), dict(vg_free=float("nan"), data_percent=95.0),
+    dict(data_percent=95.0, pool_size=2 ** 64 - 1, root_used=2 ** 64 - 1,
+         metadata_size=2 ** 64 - 1, vg_free=2 ** 64 - 1),
+])
+def test_odd_figures_never_crash_a_health_rule(profile, figures):
+    # Layouts come from several sources; a figure that is not a finite, non-negative
+    # number is unknown, not a crash (NaN used to raise ValueError, inf OverflowError).
+    findings = health_findings(node_host(**figures), profile)
+    for f in findings:
+        assert "nan" not in f.message + f.hint and "inf" not in f.message + f.hint
+    if not 80.0 <= figures.get("data_percent", 10.0) < math.inf:
+        assert "ONN201" not in codes(findings)  # unknown (or low) data use says nothing
+
+
 def test_rules_can_be_switched_off(profile):
     quiet = profile.derive({"rules": {"pool-data-usage": "off", "update-room": "off"}}, "t")
     assert codes(health_findings(node_host(data_percent=99.0), quiet)) == []
@@ -156,3 +177,101 @@ def test_verify_command_bad_input(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(host, "read_host", broken)
     assert main(["verify"]) == 2
     assert "lsblk failed" in capsys.readouterr().err
+
+
+# --- verify on hostile host output (issue 9): real read_host, fake tools -------------------
+def tool_outputs(**raw):
+    """A fake :func:`host.run_tool`: stdout of an installed oVirt Node (the adapter tests'
+    sample), with *raw* bytes for some tools."""
+    from test_host_adapter import lvm_sample
+    samples = dict(zip(("lsblk", "lvs", "vgs", "pvs", "findmnt"),
+                       lvm_sample(root_mount="/mnt/sysroot")))
+
+    def run(argv, **_):
+        if argv[0] in raw:
+            return raw[argv[0]]
+        return json.dumps(samples[argv[0]]).encode()
+    return run
+
+
+FSTAB = "/dev/onn/root / xfs defaults,discard 0 0\n/dev/onn/var /var xfs discard 0 0\n"
+
+
+def make_root(tmp_path, fstab=FSTAB):
+    (tmp_path / "etc").mkdir()
+    if fstab is not None:
+        (tmp_path / "etc" / "fstab").write_bytes(
+            fstab if isinstance(fstab, bytes) else fstab.encode())
+    return str(tmp_path)
+
+
+@pytest.fixture
+def no_hang():
+    """Fail instead of hanging the suite when verify blocks for more than 5 s."""
+    import signal
+
+    def alarm(*_):
+        raise AssertionError("blocked for more than 5 s")
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(5)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def test_verify_reads_a_latin1_fstab_and_non_utf8_tool_output(monkeypatch, capsys, tmp_path):
+    root = make_root(tmp_path, b"/dev/onn/root / xfs discard 0 0\n"
+                               b"/dev/onn/var /var/caf\xe9\\040x xfs discard 0 0\n")
+    findmnt = json.dumps({"filesystems": [
+        {"source": "/dev/mapper/onn-root", "target": root, "fstype": "xfs",
+         "options": "rw", "size": 1, "used": 1},
+        {"source": "/dev/mapper/onn-var", "target": root + "/var/cafX x",
+         "fstype": "xfs", "options": "rw", "size": 1, "used": 1}]}).encode().replace(
+             b"cafX", b"caf\xe9")
+    monkeypatch.setattr(host, "run_tool", tool_outputs(findmnt=findmnt))
+    assert main(["verify", "--root", root]) == 1  # /var is missing: an ordinary finding
+    assert "ONN002 /var is not a separate mount" in capsys.readouterr().out
+    assert main(["verify", "--root", root, "--format", "json"]) == 1
+    devices = {d["name"]: d for d in json.loads(capsys.readouterr().out)["layout"]["devices"]}
+    assert devices["onn-var"]["mountpoint"] == "/var/caf\\xe9 x"
+    assert devices["onn-var"]["used"] == 1  # the Latin-1 fstab target met findmnt's
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "device"])
+def test_verify_refuses_an_fstab_that_is_not_a_regular_file(monkeypatch, capsys, tmp_path,
+                                                            no_hang, kind):
+    root = make_root(tmp_path, None)
+    path = tmp_path / "etc" / "fstab"
+    if kind == "fifo":
+        os.mkfifo(str(path))
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path.symlink_to("/dev/zero")
+    monkeypatch.setattr(host, "run_tool", tool_outputs())
+    assert main(["verify", "--root", root]) == 2
+    assert "%s: not a regular file" % path in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("raw,message", [
+    ({"lsblk": b"\xff\xfe garbage"}, "lsblk printed no valid JSON"),
+    ({"lsblk": b""}, "lsblk printed nothing"),
+    ({"lvs": b'{"report": []}'}, "lvs: report: expected a non-empty array"),
+    ({"vgs": b'{"report": [{"vg": [{"vg_name": "onn", "vg_free": "-1"}]}]}'},
+     "vgs: report[0].vg[0].vg_free: expected a size"),
+    ({"findmnt": b'{"filesystems": [{"target": null}]}'}, "findmnt: filesystems[0].target"),
+    ({"findmnt": b"[" * 50000}, "findmnt printed JSON nested too deeply"),
+])
+def test_verify_with_broken_tool_output_exits_2_naming_the_tool(monkeypatch, capsys, tmp_path,
+                                                               raw, message):
+    monkeypatch.setattr(host, "run_tool", tool_outputs(**raw))
+    assert main(["verify", "--root", make_root(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ovirt-node-layout: ") and message in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_verify_with_a_missing_tool_exits_2(monkeypatch, capsys):
+    monkeypatch.setattr(host, "LSBLK", ["/nonexistent/lsblk"] + host.LSBLK[1:])
+    assert main(["verify"]) == 2
+    assert "cannot run lsblk" in capsys.readouterr().err

@@ -584,7 +584,7 @@ def complete(script, *words, cwd=None):
 @pytest.mark.packaging
 def test_bash_completion_follows_the_parser(installed, tmp_path):
     script = str(installed / "usr/share/bash-completion/completions/ovirt-node-layout")
-    assert complete(script, "") == ["profile", "plan", "check", "apply", "verify"]
+    assert complete(script, "") == ["profile", "plan", "check", "apply", "verify", "fleet-report"]
     assert complete(script, "pr") == ["profile"]
     assert complete(script, "profile", "") == ["list", "show", "validate", "export-anaconda"]
     assert complete(script, "plan", "--firmware", "") == ["bios", "uefi"]
