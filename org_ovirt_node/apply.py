@@ -615,33 +615,16 @@ def _loop_name(name, mapping):
 def loop_disk(b, loop, sys_root="/sys"):
     """The loop device *loop* as a disk of *b*'s tree, with the partitions it has. (blivet's
     own scan would make it a LoopDevice, which blivet never partitions.)"""
-    from blivet.devices import DiskDevice, PartitionDevice
-    from blivet.formats import get_format
-    from blivet.size import Size
+    from blivet.devices import DiskDevice
 
-    from org_ovirt_node.discovery import _PARTED_FS, _whole_disk_format, has_signature
+    from org_ovirt_node.discovery import read_existing_label
 
     name = os.path.basename(loop)
     disk = DiskDevice(name, exists=True)
     if int(disk.size) <= 0:
         raise ApplyError(_("%(loop)s: cannot read its size") % {"loop": loop})
     b.devicetree._add_device(disk)
-    label = get_format("disklabel", device=disk.path, exists=True)
-    if label.parted_disk is None or label.parted_disk.type in (None, "", "loop"):
-        if has_signature(disk.path):
-            disk.format = _whole_disk_format(disk.path)
-        return disk
-    disk.format = label
-    for ppart in label.partitions:
-        if not ppart.active:
-            continue
-        fs = _PARTED_FS.get(getattr(ppart.fileSystem, "type", None))
-        part = PartitionDevice(os.path.basename(ppart.path), exists=True, parents=[disk],
-                               size=Size(ppart.getLength(unit="B")))
-        if fs and part.format.type is None:
-            part.format = get_format(fs, device=part.path, exists=True)
-        b.devicetree._add_device(part)
-    return disk
+    return read_existing_label(b, disk)
 
 
 # --- the plan, checked and executed -------------------------------------------------------

@@ -152,9 +152,7 @@ def _under_dev(path):
 
 def image_disk(blivet, path):
     """An image file as a ``DiskFile`` in *blivet*'s tree, with its existing partitions."""
-    from blivet.devices import DiskFile, PartitionDevice
-    from blivet.formats import get_format
-    from blivet.size import Size
+    from blivet.devices import DiskFile
 
     if not os.access(path, os.R_OK):
         raise DiscoveryError(_("%(path)s: not readable") % {"path": path})
@@ -165,6 +163,17 @@ def image_disk(blivet, path):
                              % {"path": excerpt(path, 200)}) from None
     disk = DiskFile(os.path.abspath(path))
     blivet.devicetree._add_device(disk)
+    return read_existing_label(blivet, disk)
+
+
+def read_existing_label(blivet, disk):
+    """Give *disk* (already in *blivet*'s tree) its existing label and partitions, read with
+    parted; a disk without a label that holds something else gets an opaque whole-disk
+    format. Shared by image files here and by the loop devices ``apply`` attaches."""
+    from blivet.devices import PartitionDevice
+    from blivet.formats import get_format
+    from blivet.size import Size
+
     label = get_format("disklabel", device=disk.path, exists=True)
     if label.parted_disk is None or label.parted_disk.type in (None, "", "loop"):
         if has_signature(disk.path):
