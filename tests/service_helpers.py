@@ -11,6 +11,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLE = os.path.join(HERE, "anaconda_double")
 REPO = os.path.dirname(HERE)
+ANACONDA_SRC = os.path.abspath(os.environ["ANACONDA_SRC"]) if os.environ.get("ANACONDA_SRC") else ""
+"""A checkout of rhinstaller/anaconda (``make anaconda-compat``, docs/anaconda-compat.md):
+when set, its real ``pyanaconda`` replaces the double, here and in the started service."""
+PYANACONDA = ANACONDA_SRC or DOUBLE
+"""The folder whose ``pyanaconda`` the tests and the started service import."""
 
 # The addon's bus name and object path, as Anaconda expects them (spelled out, not imported
 # from the service, so a change there fails the tests).
@@ -21,9 +26,17 @@ DEVICE_TREE_PATH = "/org/fedoraproject/Anaconda/Modules/Storage/DeviceTree"
 
 
 def use_double():
-    """Put the contract double first on sys.path (tests only)."""
-    if DOUBLE not in sys.path:
-        sys.path.insert(0, DOUBLE)
+    """Put the contract double first on sys.path (tests only) or, with ``ANACONDA_SRC``,
+    the checkout's real ``pyanaconda``, reading the checkout's own configuration."""
+    if ANACONDA_SRC:
+        os.environ.setdefault("ANACONDA_CONFIG_TMP",
+                              os.path.join(ANACONDA_SRC, "data", "anaconda.conf"))
+    if PYANACONDA not in sys.path:
+        sys.path.insert(0, PYANACONDA)
+    if ANACONDA_SRC:
+        # As in every Anaconda process, the bus module comes first: importing one of the real
+        # pyanaconda.modules.common.errors modules before it is a circular import.
+        import pyanaconda.core.dbus  # noqa: F401
 
 
 class PrivateBus:
@@ -224,7 +237,7 @@ class StoragePeer:
 def start_service(address, stderr=None):
     """``python -m org_ovirt_node.service`` as Anaconda would start it, on *address*."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([DOUBLE, REPO, env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([PYANACONDA, REPO, env.get("PYTHONPATH", "")])
     env["DBUS_STARTER_ADDRESS"] = address
     return subprocess.Popen([sys.executable, "-m", "org_ovirt_node.service"], env=env,
                             stdout=subprocess.DEVNULL,

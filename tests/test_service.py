@@ -90,6 +90,22 @@ def test_bad_addon_input_is_a_kickstart_error_report(iface, ks, line, words):
     assert not iface.Kickstarted
 
 
+def test_bare_addon_header_failing_in_anacondas_parser_is_reported_at_its_line(iface,
+                                                                              monkeypatch):
+    """Anaconda's own AddonSection (rhel-9, rhel-10, main) reads ``args[1]`` of a bare
+    ``%addon`` header: an IndexError, not a kickstart error. The guard reports it on that
+    line (found with ANACONDA_SRC, docs/anaconda-compat.md)."""
+    from pyanaconda.core.kickstart.addon import AddonSection
+
+    def handle_header(self, lineno, args):
+        return args[1]      # what the real handleHeader does first
+
+    monkeypatch.setattr(AddonSection, "handleHeader", handle_header)
+    report = read(iface, "# comment\n%addon\n%end\n")
+    assert [m["line-number"] for m in report["error-messages"]] == [2], report
+    assert "IndexError" in report["error-messages"][0]["message"]
+
+
 def test_profile_file_with_problems_is_a_kickstart_error(iface, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nmounts:\n  /:\n    kind: sideways\n")

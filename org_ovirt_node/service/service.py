@@ -217,11 +217,17 @@ MESSAGE_LIMIT = 2000
 
 
 def addon_line(text):
-    """The line number of the first ``%addon org_ovirt_node`` header in *text* (0 if none)."""
+    """The line number of the first ``%addon org_ovirt_node`` header in *text*; else of the
+    first ``%addon`` header without a name (Anaconda's own section parser fails on it with an
+    ``IndexError`` on every branch, not a kickstart error); 0 if neither."""
+    bare = 0
     for number, line in enumerate(str(text).splitlines(), 1):
-        if line.split()[:2] == ["%addon", ADDON_NAME]:
+        words = line.split()
+        if words[:2] == ["%addon", ADDON_NAME]:
             return number
-    return 0
+        if words == ["%addon"] and not bare:
+            bare = number
+    return bare
 
 
 def problems_text(problems):
