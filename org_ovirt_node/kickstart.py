@@ -25,6 +25,7 @@ size arithmetic and the D-Bus ``UInt64`` of the plan) are refused, and messages 
 only short sanitised excerpts of what they reject (a kickstart may ``%include`` any file
 of the machine: its lines must not be printed back).
 """
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -114,9 +115,19 @@ def _error(message, lineno):
     return KickstartParseError(message, lineno=lineno)
 
 
-# The kickstart author's own --profile path is shown whole up to this length (it names a
-# file; it is not the file's content, which is never quoted beyond an excerpt).
+# A --profile path that names an existing file is shown whole up to this length (it names
+# the file; the file's content is never quoted beyond an excerpt). Anything else, which may
+# be a line of an %include-d file that is no kickstart, only as an excerpt.
 PATH_LIMIT = 512
+
+
+def _show_profile(name):
+    """The --profile value for a message: whole when it names an existing file."""
+    try:
+        exists = os.path.isfile(name)
+    except (TypeError, ValueError):
+        exists = False
+    return _show(name, PATH_LIMIT if exists else EXCERPT_LIMIT)
 
 
 def _show(text, limit=EXCERPT_LIMIT):
@@ -305,7 +316,7 @@ class OvirtNodeData:
             raise
         except Exception as exc:  # noqa: BLE001 - nothing but kickstart errors may escape
             raise _error(_("%%addon %(name)s: cannot use profile %(profile)s: %(error)s")
-                         % {"name": ADDON_NAME, "profile": _show(self.profile, PATH_LIMIT),
+                         % {"name": ADDON_NAME, "profile": _show_profile(self.profile),
                             "error": _unexpected(exc)}, self.header_lineno) from None
 
     def _resolve(self, base):
@@ -316,7 +327,7 @@ class OvirtNodeData:
                 profile = load_profile(self.profile)
             except ProfileError as exc:
                 raise _error(_("%%addon %(name)s --profile=%(profile)s: %(problems)s")
-                             % {"name": ADDON_NAME, "profile": _show(self.profile, PATH_LIMIT),
+                             % {"name": ADDON_NAME, "profile": _show_profile(self.profile),
                                 "problems": _problems(exc)}, self.header_lineno) from None
         for override in self.overrides:
             if override.verb == "mount" and override.target not in profile.mounts:

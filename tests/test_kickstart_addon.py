@@ -325,3 +325,20 @@ def test_profile_problems_are_counted_not_listed(tmp_path):
         d.resolve_profile()
     assert info.value.lineno == 1
     assert MARKER not in info.value.message and len(info.value.message) < 1500
+
+
+def test_profile_value_is_shown_whole_only_when_it_names_a_file(tmp_path):
+    """A --profile that names an existing file is named whole (a precise error); any other
+    value, which may be a line of a file that is no kickstart, only as a short excerpt."""
+    secret = "root:$6$" + "S3cr3tHashValue" * 6 + ":19000:0:99999:7:::"
+    data = parse("%%addon %s --profile=%s\n%%end\n" % (ADDON_NAME, secret))
+    with pytest.raises(KickstartParseError) as missing:
+        data.resolve_profile()
+    assert secret not in str(missing.value) and "S3cr3tHash" in str(missing.value)
+    path = tmp_path / ("a-long-folder-name-for-the-site-profiles-" * 3) / "site.yaml"
+    path.parent.mkdir()
+    path.write_text("extends: ovirt-node\nmounts:\n  /var: {min: sideways}\n")
+    data = parse("%%addon %s --profile=%s\n%%end\n" % (ADDON_NAME, path))
+    with pytest.raises(KickstartParseError) as broken:
+        data.resolve_profile()
+    assert str(path) in str(broken.value)
