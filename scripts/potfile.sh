@@ -18,7 +18,8 @@ bugs=$(sed -n 's/^ *Bug Tracker *= *//p' setup.cfg)
 [ -n "$version" ] && [ -n "$bugs" ] || { echo "potfile: version or bug tracker not found" >&2; exit 2; }
 mapfile -t py < <(find org_ovirt_node -name '*.py' | LC_ALL=C sort)
 mapfile -t ui < <(find org_ovirt_node -name '*.glade' | LC_ALL=C sort)
-header=(--from-code=UTF-8 --package-name=org_ovirt_node --package-version="$version"
+# --add-location=file: file names without line numbers, so moving code does not stale the POT.
+header=(--from-code=UTF-8 --add-location=file --package-name=org_ovirt_node --package-version="$version"
         --msgid-bugs-address="$bugs" --copyright-holder="the org_ovirt_node authors")
 # xgettext leaves the title and the charset as placeholders.
 fill_header() {
