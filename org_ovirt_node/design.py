@@ -52,6 +52,7 @@ from typing import Optional, Tuple
 from org_ovirt_node import profile as P
 from org_ovirt_node.i18n import _
 from org_ovirt_node.names import lv_name_for_mountpoint
+from org_ovirt_node.rules import DEFAULT_PROFILE, SWAP_NONE, SWAP_REQUIRED
 from org_ovirt_node.units import GiB, MiB, format_size
 
 BIOS, UEFI = "bios", "uefi"
@@ -74,7 +75,6 @@ LUKS2_HEADER = 16 * MiB
 LV_ROUNDING = 4 * MiB
 
 SWAP_NAME = "swap"
-SWAP_REQUIRED, SWAP_NONE = "required", "none"   # profile swap policies this module acts on
 
 # Request kinds (Request.kind).
 PARTITION, PV, VG, THINPOOL, THINLV, LV = "partition", "pv", "vg", "thinpool", "thinlv", "lv"
@@ -412,7 +412,7 @@ def autopart_shortfalls(profile, dropin_profile=None, ram=None, fstype=None):
     wanted, of the right kind and, when *ram* (bytes) is known, of at least ``swap.min``;
     the reserve is at least the profile's."""
     if dropin_profile is None:
-        dropin_profile = P.load_profile(P.DEFAULT_PROFILE)
+        dropin_profile = P.load_profile(DEFAULT_PROFILE)
     made = autopart_design(dropin_profile, fstype=fstype)
     mounts = made.mounts
     out = []

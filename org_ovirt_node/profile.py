@@ -62,7 +62,9 @@ from org_ovirt_node.sanitize import MAX_SCALAR, excerpt
 from org_ovirt_node.units import EiB, SizeError, format_size, parse_size
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles")
-DEFAULT_PROFILE = "ovirt-node"
+# Defined once in the rule catalogue (with SWAP_POLICIES below); re-exported here, the CLI
+# imports it from here.
+DEFAULT_PROFILE = rule_catalog.DEFAULT_PROFILE
 
 # Device kinds a profile may ask for.
 KIND_THIN = "thin"            # thin LV in the thin pool of /
@@ -73,7 +75,11 @@ MOUNT_KINDS = (KIND_THIN, KIND_LV, KIND_PARTITION, KIND_ANY)
 
 REQUIRED, OPTIONAL = "required", "optional"
 PRESENCES = (REQUIRED, OPTIONAL)
-SWAP_POLICIES = ("required", "recommended", "none")
+SWAP_POLICIES = rule_catalog.SWAP_POLICIES
+# The default severity of the swap rule under each swap policy.
+_SWAP_SEVERITY = {rule_catalog.SWAP_REQUIRED: rule_catalog.ERROR,
+                  rule_catalog.SWAP_RECOMMENDED: rule_catalog.WARNING,
+                  rule_catalog.SWAP_NONE: rule_catalog.OFF}
 FILESYSTEMS = ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "efi")
 
 # Bounds on what a profile may cost to load (see the module docstring).
@@ -438,8 +444,7 @@ class Profile:
             return self.severities[slug]
         if slug == "swap":
             # The swap policy sets the default; an explicit rules: entry wins.
-            return {"required": rule_catalog.ERROR, "recommended": rule_catalog.WARNING,
-                    "none": rule_catalog.OFF}[self.swap_policy]
+            return _SWAP_SEVERITY[self.swap_policy]
         return rule_catalog.CATALOG[slug].severity
 
     def reserve_for(self, vg_size):
@@ -903,7 +908,8 @@ def _build(data, origin):
         filesystems=allowed_fs,
         default_filesystem=default_fs,
         options=options,
-        swap_policy=v.choice(swap, "policy", "swap", "recommended", SWAP_POLICIES),
+        swap_policy=v.choice(swap, "policy", "swap", rule_catalog.SWAP_RECOMMENDED,
+                             SWAP_POLICIES),
         swap_kind=v.choice(swap, "kind", "swap", KIND_LV, MOUNT_KINDS),
         swap_min=v.size(swap, "min", "swap", None),
         severities=MappingProxyType(severities),

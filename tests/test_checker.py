@@ -4,6 +4,7 @@ Anaconda's own oVirt autopart is the oracle for "good"; every rule of checker.RU
 layout where it fires and one where it does not.
 """
 import ast
+import dataclasses
 import inspect
 import re
 
@@ -481,17 +482,81 @@ FIRING_TESTS = {
 }
 
 
+# The smallest break of each rule on the clean synthetic layout: profile overrides (the
+# profile key that governs the rule) or a change of the layout (see _broken), and the
+# (mount point, device) the one finding names.
+_THIN_MOUNT = {"kind": "thin", "min": "1 GiB", "default": "1 GiB"}
+BREAKS = {
+    "root-kind": ({"mounts": {"/": {"kind": "lv"}}}, None, ("/", "vg-root")),
+    "required-mount": ({"mounts": {"/srv": _THIN_MOUNT}}, None, ("/srv", None)),
+    "optional-mount": ({"mounts": {"/srv": dict(_THIN_MOUNT, presence="optional")}}, None,
+                       ("/srv", None)),
+    "device-kind": ({"mounts": {"/var": {"kind": "lv"}}}, None, ("/var", "vg-var")),
+    "min-size": ({"mounts": {"/var": {"min": "50 GiB", "default": "50 GiB"}}}, None,
+                 ("/var", "vg-var")),
+    "filesystem": ({"mounts": {"/var": {"filesystems": ["ext4"]}}}, None, ("/var", "vg-var")),
+    "mount-options": ({"mounts": {"/var": {"options": ["discard", "noatime"]}}}, None,
+                      ("/var", "vg-var")),
+    "disk-size": ({"disk": {"min_total": "1 TiB"}}, None, (None, None)),
+    "vg-reserve": ({"volume_group": {"reserve_percent": 60}}, None, (None, "vg")),
+    "pool-metadata": ({"thin_pool": {"min_metadata": "100 GiB"}}, None, (None, "vg-pool00")),
+    "pool-overcommit": ({"thin_pool": {"overcommit": False}}, "small-pool", (None, "vg-pool00")),
+    "swap": ({}, "no-swap", (None, None)),
+    "forbidden-mount": ({}, "usr", ("/usr", "vg-usr")),
+    "same-pool": ({}, "second-pool", ("/var", "vg-var")),
+    "duplicate-mount": ({}, "duplicate", ("/var", "vg-var2")),
+}
+
+
+def _broken(profile, change):
+    """The clean synthetic layout of *profile* with *change* (a key of BREAKS) applied."""
+    if change == "small-pool":
+        return synthetic(profile, pool_size=10 * GiB)
+    # room in the pool for the LV a change adds, so only the rule under test fires
+    devs = list(synthetic(profile, pool_size=100 * GiB if change else None))
+    var = next(d for d in devs if d.mountpoint == "/var")
+    if change == "no-swap":
+        devs = [d for d in devs if d.format != "swap"]
+    elif change == "usr":
+        devs.append(dataclasses.replace(var, name="vg-usr", mountpoint="/usr"))
+    elif change == "duplicate":
+        devs.append(dataclasses.replace(var, name="vg-var2"))
+    elif change == "second-pool":
+        pool = next(d for d in devs if d.name == "vg-pool00")
+        devs.append(dataclasses.replace(pool, name="vg-pool01"))
+        devs = [dataclasses.replace(d, parents=("vg-pool01",)) if d is var else d for d in devs]
+    return Layout(tuple(devs), origin="synthetic")
+
+
 def test_every_rule_has_a_firing_test():
-    assert set(checker.RULES) == set(FIRING_TESTS)
-    for slug in checker.RULES:
-        assert slug in catalog.CATALOG
+    # every layout rule (ONN0xx) of the catalogue is implemented, has a firing test and a break
+    layout_rules = {s for s, info in catalog.CATALOG.items() if info.code.startswith("ONN0")}
+    assert layout_rules == set(checker.RULES) == set(FIRING_TESTS) == set(BREAKS)
+    for slug, test in FIRING_TESTS.items():
+        # the registered test really is about this rule
+        assert catalog.CATALOG[slug].code in inspect.getsource(test), slug
 
 
-@pytest.mark.parametrize("slug", sorted(FIRING_TESTS))
-def test_every_rule_is_quiet_on_the_clean_layout(slug, ovirt_profile):
-    lay = synthetic(ovirt_profile)
-    assert check(lay, ovirt_profile).findings == ()
-    assert list(checker.RULES[slug](checker.Context(lay, ovirt_profile))) == []
+def test_the_clean_layout_is_clean(ovirt_profile):
+    assert check(synthetic(ovirt_profile), ovirt_profile).findings == ()
+
+
+@pytest.mark.parametrize("slug", sorted(BREAKS))
+def test_each_rule_is_quiet_on_the_clean_layout_and_fires_alone_on_its_break(slug,
+                                                                            ovirt_profile):
+    rule = checker.RULES[slug]
+    clean = synthetic(ovirt_profile)
+    assert all(clean.has(f) for f in rule.needs)      # it runs here, no "not checked"
+    assert list(rule(checker.Context(clean, ovirt_profile))) == []
+    overrides, change, where = BREAKS[slug]
+    profile = ovirt_profile.derive(overrides, "break.yaml") if overrides else ovirt_profile
+    report = check(_broken(ovirt_profile, change), profile)
+    # this rule's finding, and nothing else
+    assert len(report.findings) == 1, [(f.code, f.mountpoint, f.message) for f in report.findings]
+    (f,) = report.findings
+    assert (f.code, f.rule) == (catalog.CATALOG[slug].code, slug)
+    assert (f.mountpoint, f.device) == where
+    assert f.severity == profile.severity(slug) != catalog.INFO and f.message and f.hint
 
 
 def test_only_limits_the_rules(blivet_disks, ovirt_profile):
