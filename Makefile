@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Two commands for a newcomer: `make run` and `make check`. Both bootstrap on first use
 # (system packages when root, a venv from /usr/bin/python3 with --system-site-packages).
 VENV      ?= .venv

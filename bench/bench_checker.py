@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Checker speed: load a profile; check Anaconda's autopart on one sparse disk; check a
 synthetic layout of 64 disks and 1,000 thin LVs (target < 50 ms), then 2,000 and 4,000 LVs
 to show the check is linear in the number of devices."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Kickstart linter speed: cold start of ``check`` in a fresh process (target < 300 ms),
 throughput in one process on a generated corpus (target >= 500 kickstarts/second), and
 linear work on hostile sizes: a kickstart of 10,000 logvols (target < 2 s) and lines of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Planner speed and memory: plan the ovirt-node profile on 1, 8 and 32 blank sparse disks of
 1 TiB. Each case runs in a fresh interpreter, so its peak RSS (``ru_maxrss``) is its own;
 the time is that of ``plan()`` alone (median of a few runs for the small cases), the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`verify --pre-upgrade` on an installed oVirt Node with 100 thin LVs (target < 0.5 s).
 
 The host's tools are replayed from recorded output (tests/upgrade_host.py: lsblk, lvs, vgs,

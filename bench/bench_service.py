@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Addon service figures: start-up (process start to service object ready, imports included)
 and validating a 200-device layout over D-Bus. Targets: < 1 s and < 200 ms."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run every ``bench/bench_*.py`` ``main()``, in name order, each in a fresh interpreter so
 import time and memory are measured per benchmark. ``make bench`` runs this.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """org_ovirt_node: keeps oVirt Node installs on the storage layout imgbased needs.
 
 The core (profile, layout model, checker, planner, kickstart, CLI) never imports the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``python -m org_ovirt_node`` runs the ``ovirt-node-layout`` command line."""
 import sys
 

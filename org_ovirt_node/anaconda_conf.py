@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """An Anaconda configuration drop-in (``/etc/anaconda/conf.d/``) generated from a profile.
 
 What it sets, and why:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Apply a plan to real disks: for building disk images and for the end-to-end tests.
 
 Inside the installer Anaconda writes the disks; this is the stand-alone path. It works on

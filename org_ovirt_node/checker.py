@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The checker: judges a :class:`~org_ovirt_node.layout.Layout` against a
 :class:`~org_ovirt_node.profile.Profile`.
 

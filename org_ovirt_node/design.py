@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The layout design: a profile and the disk facts -> the device requests every output renders.
 
 One pure step (standard library and the project's core modules only: no blivet, pyanaconda or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Read-only discovery of the disks a plan may use.
 
 - An **image file** becomes a ``DiskFile`` whose existing partition table is read with

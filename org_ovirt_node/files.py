@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One bounded reader for every file the tools read on a user's behalf.
 
 Profiles, ``%include``-d kickstarts, passphrase files and ``etc/fstab`` under ``--root`` all

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Findings and reports, shared by the checker, the kickstart linter and live-host verify.
 
 Every finding is built here (:func:`make_finding`, from a rule's :class:`RuleResult`, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fleet reports: the ``verify --format json`` output of many hosts in one table.
 
 Each input is one host's report (``verify`` or ``verify --pre-upgrade``; the Ansible module

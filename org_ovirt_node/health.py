@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Live-host health: what only a running (or installed) oVirt Node shows.
 
 The layout checker judges the shape of a layout; these rules judge how full its thin pool

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Translations: every user-facing string goes through gettext domain ``org_ovirt_node``.
 
 ``N_`` marks constants for extraction without translating them at import time; ``_``

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The ``%addon org_ovirt_node`` kickstart section.
 
 :class:`OvirtNodeData` is the data class Anaconda instantiates for the section (it only needs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The neutral layout model: what every input (blivet tree, Anaconda's D-Bus device tree,
 kickstart commands, a live host) is turned into, and the only thing the checker reads.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The static kickstart linter: parse a kickstart with pykickstart, turn its partitioning
 into the layout model and judge it against the profile, without blivet and without disks.
 

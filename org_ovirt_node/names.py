@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Validators for every name and value that reaches generated text (kickstart, Anaconda
 configuration, fstab-like output).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The planner: schedules the layout a profile requires on a ``Blivet`` (nothing executed).
 
 :func:`plan` builds, on the chosen disks only, what Anaconda's oVirt thin autopart builds,

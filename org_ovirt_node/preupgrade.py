@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The pre-upgrade gate (``verify --pre-upgrade``): will the next imgbased update succeed here?
 
 An oVirt Node update (``dnf update ovirt-node-ng-image-update``, whose scriptlet runs

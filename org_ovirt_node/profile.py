@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Declarative storage profiles: YAML files that say what the layout must be.
 
 A profile is loaded with :func:`load_profile` (a built-in name such as ``ovirt-node`` or a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Renderings of a :class:`~org_ovirt_node.planner.Plan`: kickstart text, a human tree.
 
 The kickstart is rendered from the plan's :class:`~org_ovirt_node.design.Design`, the same

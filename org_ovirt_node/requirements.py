@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fail loudly when a module the addon needs is missing from the installer image.
 
 Anaconda imports addons lazily and treats them as optional: a missing PyYAML would surface

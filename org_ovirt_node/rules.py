@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The catalog of finding codes: stable code, slug and default severity of every rule.
 
 Profiles refer to rules by slug or code (``rules: {mount-options: error}``), so the catalog

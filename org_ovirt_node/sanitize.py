@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Short, harmless excerpts of rejected input, and the input bounds shared by every reader.
 
 A message that quotes what it rejects must not become a way to print a file of the machine

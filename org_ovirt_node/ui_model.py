@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the installer spokes show, decided without pyanaconda (unit-tested directly).
 
 The spokes (``tui/spokes``, ``gui/spokes``) only fetch the addon's mode and the findings of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Byte sizes with explicit units, parsed without blivet (the kickstart linter must not import it).
 
 The semantics are those of blivet's ``Size`` (libbytesize): IEC units (``KiB``, ``MiB``,

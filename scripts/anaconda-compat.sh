@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The addon's service side against the REAL pyanaconda of an Anaconda checkout (issue 12,
 # docs/anaconda-compat.md): the service tests with ANACONDA_SRC set, plus the list of every
 # pyanaconda name the addon imports, present or missing in that checkout.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bootstrap: system packages (installed when root, listed precisely otherwise) and a
 # virtualenv built from the *system* interpreter with --system-site-packages, because
 # blivet needs the distribution's gi, BlockDev GI overrides, bytesize and parted, none of

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Generate the man page and the bash completion of ``ovirt-node-layout`` from its argparse
 definitions (``org_ovirt_node.cli.build_parser()``), so both follow every option added.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every ``pyanaconda`` name the addon imports, checked against Anaconda checkouts.
 
     scripts/pyanaconda_api.py [LABEL=]CHECKOUT [[LABEL=]CHECKOUT ...]

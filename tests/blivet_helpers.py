@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Real blivet trees on sparse image files, for tests and benchmarks. Never a real disk,
 never ``reset()``/``populate()``/``do_it()``: everything stays scheduled in memory.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared fixtures: a directory for sparse disk images, the built-in profiles, and a
 factory for blivet trees on sparse disks (never a real block device)."""
 import os

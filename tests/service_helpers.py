@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers for the addon service tests and bench: the pyanaconda contract double on the
 path, a private dbus-daemon, and a peer that publishes Anaconda's Storage DeviceTree
 (Viewer + Handler members the addon reads) serving device data from a real blivet tree.

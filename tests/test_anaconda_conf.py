@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Anaconda configuration drop-in: shipped file up to date, and readable by the rules of
 Anaconda's configuration format (configparser; ``default_partitioning`` lines
 ``name (attr value, ...)``; ``req_partition_sizes`` lines ``mount size``; whitespace-separated

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Ansible collection ovirt.node_layout (ansible/), with ansible-core from PyPI:
 
 - ``ansible-test sanity`` on a copy of the collection under a temporary

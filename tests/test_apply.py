@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The checks `apply` makes before it writes anything, on fake /proc and /sys trees and on
 real blivet trees of sparse images (nothing is executed: do_it runs only in the e2e guest).
 """

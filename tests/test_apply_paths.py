@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``apply --disk`` works on exactly the object named (issue 9, data loss).
 
 A block device is identified by its device number (``st_rdev`` -> ``/sys/dev/block/M:m``),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The checker against real blivet trees (sparse disks) and hand-built layouts.
 
 Anaconda's own oVirt autopart is the oracle for "good"; every rule of checker.RULES has a

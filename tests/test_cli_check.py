@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout check``: output format, exit codes, stdin, --profile, --strict, json."""
 import json
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The command line's top-level guard: an unexpected exception is one line naming the bug and
 how to report it (the traceback only with ``--debug``) and exit 3; Ctrl-C is exit 130; a
 closed pipe is exit 0; argparse errors stay exit 2. Also ``--version``."""

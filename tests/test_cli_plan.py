@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout plan``: sparse disks from sizes, image files read-only, exit codes."""
 import hashlib
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout profile list|show|validate|export-anaconda``: output, JSON, exit
 codes (0 ok, 2 bad input) and errors on stderr with file:line."""
 import json

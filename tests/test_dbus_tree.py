@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Anaconda's DeviceTree data (name-based rhel-9/rhel-10, ID-based main) -> Layout, checked
 against the blivet adapter on the same real blivet tree."""
 import pytest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One design, every output: a matrix of profiles x disk sets x overrides rendered through the
 blivet planner (sparse disks), the kickstart (parsed back with pykickstart RHEL9), the
 service's GetPlan entries and the Anaconda drop-in's default_partitioning (parsed back as

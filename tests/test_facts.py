@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Which facts each input fills, and rules that say "not checked" when their input lacks one
 (issue 10, item 3).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The one bounded reader: nothing but a regular file is opened, and never more is read
 than the limit allows."""
 import os

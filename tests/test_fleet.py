@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`fleet-report`: real `verify --pre-upgrade --format json` outputs of several fixture hosts
 aggregated into one table (text and JSON), and hostile or broken report files."""
 import json

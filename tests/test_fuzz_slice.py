@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The deterministic slice of ``make fuzz`` (each kind's SLICE_COUNT inputs, seed 0, in this
 process), and the fuzz runner's own behaviour on a made-up kind: crashes, hangs, memory,
 dead children, replay, repro files."""

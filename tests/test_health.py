@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Live-host health rules (ONN201-203, with ONN014 from the checker) and `verify`."""
 import json
 import math

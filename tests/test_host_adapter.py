@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The live-host adapter on hand-written samples of lsblk/lvs/vgs/pvs/findmnt JSON (modeled on
 what util-linux 2.38 and LVM 2.03 print, as seen in the qemu guest) and a fake root."""
 import json

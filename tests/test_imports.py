@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What linting a kickstart pulls in (issue 10, item 6).
 
 ``ovirt-node-layout check`` runs in every CI pipeline and must start fast: no blivet (seconds

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The %addon org_ovirt_node section: header options, override lines, exact line numbers
 (blank and comment lines counted), profile resolution and the __str__ round trip."""
 import subprocess

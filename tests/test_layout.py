@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The neutral layout model and the blivet adapter, on real blivet trees over sparse files."""
 import dataclasses
 

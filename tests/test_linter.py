@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The kickstart linter: every finding it makes, at the line it is about, on real
 pykickstart parses; the shipped examples with their expected results."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Property tests of the kickstart linter and the ``%addon`` section, on real pykickstart.
 
 Whatever the input, :func:`lint_text` either refuses it with :class:`LintInputError` at a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Validators for names that reach generated text (names.py) and sanitised excerpts
 (sanitize.py): LVM's own naming rules, mount point and mount option syntax, and quoting
 of hostile input that can never print a file or a terminal escape."""

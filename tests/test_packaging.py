@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Packaging and delivery (issue 14): licence and SPDX headers, the single-sourced version, the
 translations (call-time lookup, German catalogue, POT header), the missing-PyYAML guard, and
 what `make rpm`, `make install`, `make updates-img` build (tests marked ``packaging``; the

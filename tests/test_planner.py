@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The planner on real blivet trees over sparse image files (nothing executed)."""
 import os
 import subprocess

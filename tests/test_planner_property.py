@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The planner's invariant, with hypothesis: a plan that fails leaves the tree exactly as it
 was (checked first, before anything else about the failure), a plan that succeeds passes the
 checker with zero errors and never destroys, resizes or formats a pre-existing device outside

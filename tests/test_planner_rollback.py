@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A plan that fails leaves the device tree exactly as it was, whatever failed and wherever:
 cleared disks with partitions, msdos labels with extended and logical partitions, existing
 VGs with thin pools, interrupted plans. ``tree_state`` is the witness; the first tests prove

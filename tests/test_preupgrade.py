@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The pre-upgrade gate (`verify --pre-upgrade`, ONN204-ONN211) on recorded tool output of an
 installed oVirt Node (tests/upgrade_host.py) and fixture roots: the real host adapter, the
 real CLI, only the tools faked."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The declarative profile: built-ins, extends, and a precise ProfileError for bad input."""
 import dataclasses
 import os

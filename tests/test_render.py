@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Renderings of plans: kickstart that pykickstart (RHEL9) parses back to the same layout and
 the linter finds clean; the lsblk-like text view with its summary."""
 import os

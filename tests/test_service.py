@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The addon service without a bus: kickstart round trip through the D-Bus interface object
 (``ReadKickstart``/``GenerateKickstart``), every bad ``%addon`` input as a kickstart error
 report, the configure task's three modes, and the plan."""

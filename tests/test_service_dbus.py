@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The addon service end to end on a private dbus-daemon: the service runs as Anaconda starts
 it (``python -m org_ovirt_node.service``, pyanaconda contract double on its path), a peer
 publishes the Storage DeviceTree serving real blivet layouts (name- and ID-based), and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Architecture rules checked on the source: the core never imports pyanaconda, and the
 fast paths (kickstart linter, checker, CLI parser) never load blivet."""
 import ast

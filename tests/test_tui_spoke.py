@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The text-mode spoke against the addon service on a private dbus-daemon.
 
 The service runs as Anaconda starts it; a peer publishes Storage's DeviceTree (real blivet

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The spokes' decision logic, without pyanaconda: findings from the real checker on real
 blivet layouts, turned into D-Bus-shaped dicts as ValidateLayout returns them."""
 import pytest

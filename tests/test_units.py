@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """units.parse_size must mean exactly what blivet's Size means, but insist on a unit."""
 import pytest
 from blivet.size import Size

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """An installed oVirt Node as its tools print it, for the pre-upgrade gate's tests, its
 benchmark and the Ansible fixtures: the JSON of lsblk, lvs, vgs, pvs and findmnt (modeled on
 util-linux 2.38 / LVM 2.03 output, strings for LVM's numbers), lvmconfig's answer, and a

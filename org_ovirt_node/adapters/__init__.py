@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Adapters: each turns one kind of input into the neutral :class:`~org_ovirt_node.layout.Layout`.
 
 - :mod:`.blivet_tree`: a ``blivet.Blivet`` / device tree (planner, installer, tests)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """blivet device tree -> :class:`~org_ovirt_node.layout.Layout`.
 
 Walks ``devices`` rather than ``Blivet.mountpoints``, which drops entries (duplicate mount

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Anaconda's Storage ``DeviceTree`` (D-Bus) -> :class:`~org_ovirt_node.layout.Layout`.
 
 Pure: takes any object with ``GetDevices()``, ``GetDeviceData(key)``, ``GetFormatData(key)``

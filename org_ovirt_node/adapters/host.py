@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Live host -> :class:`~org_ovirt_node.layout.Layout`, from the system's own tools.
 
 Reads ``lsblk --json --bytes`` (disks, partitions, LUKS, MD RAID, filesystems), ``lvs`` /

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """pykickstart handler -> :class:`~org_ovirt_node.layout.Layout` (the planned layout a
 kickstart's partitioning commands describe), for the kickstart linter.
 

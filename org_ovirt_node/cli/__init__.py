@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout``: the command line for profiles, plans, kickstart checks and hosts.
 
 Each subcommand lives in its own module with ``register(subparsers)``, which adds its parser

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout apply``: plan on named disks and (with ``--yes``) write the plan.
 
 For disk images and end-to-end tests; in the installer Anaconda writes the disks. ``--disk``

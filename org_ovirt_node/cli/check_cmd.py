@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout check FILE...``: lint kickstart files statically.
 
 No blivet here (nor in what it imports): this runs on every CI pipeline and must start fast.

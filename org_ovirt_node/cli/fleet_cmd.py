@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout fleet-report``: many hosts' ``verify --format json`` in one table.
 
 Inputs are report files or directories of ``*.json`` reports (what the Ansible role or a

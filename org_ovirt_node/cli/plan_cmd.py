@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout plan``: plan the profile's layout on disks, show it or write kickstart.
 
 Disks: ``--disk 128GiB`` is a sparse image of that size (up to :data:`MAX_DISK_SIZE`, just

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout profile list|show|validate|export-anaconda``."""
 import json
 import sys

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout verify``: check the layout of this host (or of an installed root).
 
 The layout is read from the system's own tools (lsblk, lvs/vgs/pvs, findmnt; see

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """D-Bus errors of the addon's API (``org.fedoraproject.Anaconda.Addons.OvirtNode.*``), and
 how an unexpected exception is described in a message.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The addon's D-Bus interface (``org.fedoraproject.Anaconda.Addons.OvirtNode``)."""
 from dasbus.server.interface import dbus_interface
 from dasbus.server.property import emits_properties_changed

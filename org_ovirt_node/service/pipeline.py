@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Many D-Bus calls in flight at once, for reading Anaconda's device tree quickly.
 
 Reading a tree takes two or three calls per device; made one after the other, each waits a

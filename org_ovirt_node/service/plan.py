@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The plan the addon would apply, as device-factory data: the profile's
 :class:`~org_ovirt_node.design.Design` on the "no disk facts" path.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """D-Bus structures of the addon's API (dasbus ``DBusData``; field ``mount_point`` is the
 D-Bus key ``mount-point``)."""
 from dasbus.structure import DBusData

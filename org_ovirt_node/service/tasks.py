@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The configuration task that judges the applied layout before anything is written.
 
 It runs in Anaconda's "Installation environment setup" queue (``configure_with_tasks``):

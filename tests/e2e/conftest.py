@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures of the end-to-end tests: a qemu guest on this machine's kernel (see guest.py).
 
 Every test here is marked ``e2e``. They skip only when qemu, a kernel with modules,

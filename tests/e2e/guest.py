@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Boot this machine's kernel in qemu (TCG) and run a shell script inside, with this
 machine's root shared read-only over 9p, so the guest runs the same Python, virtualenv,
 blivet and LVM tools as the host, against virtio disks that are sparse image files.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """End-to-end scenarios in a real kernel: one qemu guest boot, four disks, four scenarios.
 
   /dev/vda  64 GiB empty        (a) apply --yes with the default profile, then verify

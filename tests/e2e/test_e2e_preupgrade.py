@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """End-to-end: `verify --pre-upgrade` on real LVM thin layouts in a qemu guest (one boot).
 
 Four hosts, each a disk laid out as ``imgbase layout --init`` leaves an oVirt Node: a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``PYTHONPATH=tests python -m fuzz [--kind K] [--count N] [--replay K:I] ...``: see runner.py."""
 import sys
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzz kind ``addon``: hostile ``%addon org_ovirt_node`` sections, through real pykickstart.
 
 Each case is the text of one section (sometimes with blank lines, comments, other addons or

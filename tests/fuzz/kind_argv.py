@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzz kind ``argv``: command lines for ``ovirt-node-layout``, run through ``cli.main(argv)``
 in this process with standard input, output and error captured.
 

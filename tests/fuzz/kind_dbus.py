@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzz kind ``dbus``: hostile device-tree data in the shape Anaconda's Storage ``DeviceTree``
 returns (``GetDevices``, ``GetDeviceData``, ``GetFormatData``, ``GetDeviceMountOptions``), fed
 in-process through :mod:`org_ovirt_node.adapters.dbus_tree` (a fake proxy, no bus), the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzz kind ``host``: hostile output of ``lsblk``/``lvs``/``vgs``/``pvs``/``findmnt`` and hostile
 ``etc/fstab`` texts, fed in-process (no tool runs, no file is read) through
 :func:`org_ovirt_node.adapters.host.layout_from_outputs` (decoding, shape checks, the layout),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzz kind ``kickstarts``: whole kickstarts through the kickstart linter.
 
 Each case is a kickstart built from real partitioning commands: a compliant thin layout, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzz kind ``planner``: random device trees on sparse image files, planned with every clear
 option.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzz kind ``profiles``: hostile storage profiles, fed to the real loader and renderers.
 
 Each input is YAML text given either to :func:`~org_ovirt_node.profile.load_profile_text` or,

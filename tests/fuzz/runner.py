@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The fuzz runner: feeds every input kind's generated cases to the real code and counts
 crashes, hangs and memory.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Graphical spoke: the same decisions as the text spoke (``org_ovirt_node.ui_model``), shown
 in a Glade window with an info bar (error in enforce mode, warning otherwise).
 

@@ -1,1 +1,2 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Text-mode spokes of the addon (Anaconda collects every spoke class in this package)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Text-mode spoke: the addon's findings on the layout Anaconda plans now.
 
 Thin glue: it asks the addon service (``Mode``, ``Profile``, ``ValidateLayout()``) over D-Bus

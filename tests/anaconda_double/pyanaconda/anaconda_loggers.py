@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.anaconda_loggers``."""
 import logging
 

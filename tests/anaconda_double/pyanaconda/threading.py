@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.threading``: ``threadMgr`` knows Anaconda's named threads.
 
 Tests register a running thread under a name (``threadMgr.add_name``) to imitate storage

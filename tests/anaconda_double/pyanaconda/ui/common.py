@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.ui.common``: the spoke base classes (constructor signatures and
 the default ``mandatory``/``ready``/``completed``/``status`` of rhel-9)."""
 __all__ = ["UIObject", "Spoke", "NormalSpoke"]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.core.kickstart.addon``: the %addon section and its registry.
 
 Contract: the header's ``args[2:]`` go to ``handle_header(args, line_number)``; each body

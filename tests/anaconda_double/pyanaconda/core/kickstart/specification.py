@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.core.kickstart.specification`` (addons part)."""
 from pykickstart.base import KickstartHandler
 from pykickstart.parser import KickstartParser

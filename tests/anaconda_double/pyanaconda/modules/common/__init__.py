@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.modules.common``: ``init()`` sets up logging like Anaconda's."""
 import sys
 

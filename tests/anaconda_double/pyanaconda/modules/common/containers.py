@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 from dasbus.server.container import DBusContainer
 
 from pyanaconda.core.dbus import DBus

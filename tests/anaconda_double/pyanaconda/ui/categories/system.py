@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.ui.categories.system``: the hub category of Installation Destination."""
 from pyanaconda.ui.categories import SpokeCategory
 

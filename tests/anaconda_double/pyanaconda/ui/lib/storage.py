@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.ui.lib.storage``: ``apply_partitioning`` with rhel-9's contract:
 configure the partitioning with its task, validate it with its task, and if the
 ``ValidationReport`` is valid ask Storage to ``ApplyPartitioning(object path)``."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.ui.tui.tuiobject``: a simpleline screen that is an Anaconda UI object."""
 from simpleline.render.screen import UIScreen
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.modules.common.base.base``.
 
 Contract kept: ``read_kickstart`` parses with the specification's handler and parser, calls

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.modules.common.base.base_interface`` (rhel-9 members)."""
 from dasbus.server.interface import dbus_interface
 from dasbus.server.property import emits_properties_changed

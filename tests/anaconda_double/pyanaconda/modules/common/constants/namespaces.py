@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 ANACONDA_NAMESPACE = ("org", "fedoraproject", "Anaconda")
 MODULES_NAMESPACE = (*ANACONDA_NAMESPACE, "Modules")
 ADDONS_NAMESPACE = (*ANACONDA_NAMESPACE, "Addons")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 from dasbus.identifier import DBusObjectIdentifier
 
 from pyanaconda.modules.common.constants.namespaces import DEVICE_TREE_NAMESPACE

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 from dasbus.identifier import DBusServiceIdentifier
 
 from pyanaconda.core.dbus import DBus

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 from dasbus.error import DBusError
 
 from pyanaconda.core.dbus import dbus_error

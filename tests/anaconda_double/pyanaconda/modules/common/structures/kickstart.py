@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 from dasbus.structure import DBusData
 from dasbus.typing import List, Str, UInt32
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.modules.common.structures.partitioning``: the automatic
 partitioning request (the fields the spokes and the test peer use).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.modules.common.structures.validation``."""
 from dasbus.structure import DBusData
 from dasbus.typing import List, Str

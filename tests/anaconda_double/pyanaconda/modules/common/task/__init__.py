@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.modules.common.task``: a task runs ``run()`` in a thread; a failure
 is re-raised by ``finish()`` (D-Bus ``Finish``); signals are emitted from the main loop."""
 import threading

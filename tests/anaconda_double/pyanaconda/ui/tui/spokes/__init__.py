@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Double of ``pyanaconda.ui.tui.spokes``: ``NormalTUISpoke`` on the real simpleline.
 
 As in Anaconda, the spoke is also a Widget: the hub renders it as a checkbox whose key is
