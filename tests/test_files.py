@@ -5,8 +5,14 @@ import os
 
 import pytest
 
-from org_ovirt_node.files import (LARGE, MISSING, SPECIAL, UNREADABLE, FileReadError,
-                                  read_regular_file)
+from org_ovirt_node.files import (
+    LARGE,
+    MISSING,
+    SPECIAL,
+    UNREADABLE,
+    FileReadError,
+    read_regular_file,
+)
 
 
 def test_a_regular_file_within_the_limit_is_read(tmp_path):
