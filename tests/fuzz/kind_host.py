@@ -235,8 +235,10 @@ def d_duplicate(rng, data):
         if choice < 0.4:
             roots.append(json.loads(json.dumps(roots[0])))
         elif choice < 0.7:
-            roots[0].setdefault("children", []).append({"name": roots[0].get("name"),
-                                                        "type": "part"})
+            children = roots[0].get("children")
+            if not isinstance(children, list):  # an earlier mutation may have replaced it
+                children = roots[0]["children"] = []
+            children.append({"name": roots[0].get("name"), "type": "part"})
         else:
             report = data["lvs"].get("report") if isinstance(data["lvs"], dict) else None
             if isinstance(report, list):
