@@ -19,6 +19,7 @@ must be one printable line. Invariants of a layout that is built: every name, fo
 point and option printable; sizes within a u64; percentages finite in 0..100; the report
 renders as text that encodes as UTF-8 and as JSON.
 """
+import copy
 import json
 import random
 
@@ -175,11 +176,17 @@ def _slots(data, limit=5000):
     return out
 
 
+def _fresh(value):
+    """A private copy of a shared hostile value: mutations of one input must neither change
+    the next input's values nor put a container inside itself."""
+    return copy.deepcopy(value)
+
+
 def d_wrong_value(rng, data):
     slots = _slots(data[rng.choice(list(data))])
     if slots:
         cont, key = rng.choice(slots)
-        cont[key] = rng.choice(WRONG + TEXTS)
+        cont[key] = _fresh(rng.choice(WRONG + TEXTS))
 
 
 def d_drop_key(rng, data):
@@ -248,7 +255,7 @@ def d_duplicate(rng, data):
 
 
 def d_wrong_top(rng, data):
-    data[rng.choice(list(data))] = rng.choice(WRONG)
+    data[rng.choice(list(data))] = _fresh(rng.choice(WRONG))
 
 
 DATA_MUTATIONS = (d_wrong_value, d_drop_key, d_rename_key, d_empty, d_unicode, d_numbers,
