@@ -74,7 +74,7 @@ def cold_start(runs=5):
 
 
 def throughput(count=1000):
-    from org_ovirt_node.linter import lint_text
+    from org_ovirt_node.kickstart.linter import lint_text
     corpus = generate(count)
     lint_text(corpus[0])    # warm-up: handler template and profile cache
     start, cpu = time.perf_counter(), time.process_time()
@@ -114,7 +114,7 @@ LONG_LINES = [
 
 
 def _timed(text):
-    from org_ovirt_node.linter import LintInputError, lint_text
+    from org_ovirt_node.kickstart.linter import LintInputError, lint_text
     start, cpu = time.perf_counter(), time.process_time()
     try:
         outcome = "%d findings" % len(lint_text(text).findings)
@@ -125,7 +125,7 @@ def _timed(text):
 
 def hostile_sizes():
     """Wall and CPU time of the linear-work cases, each after a warm-up of the handler."""
-    from org_ovirt_node.linter import lint_text
+    from org_ovirt_node.kickstart.linter import lint_text
     lint_text("autopart --type=thinp\n")
     # The same name 10,000 times: no target (pykickstart translates a duplicate warning per
     # line, which costs a fifth more), shown to prove its duplicate check stays linear.

@@ -22,8 +22,8 @@ CHILD = r"""
 import json, os, resource, statistics, sys, tempfile, time
 sys.path.insert(0, sys.argv[1])
 import blivet
-from org_ovirt_node.discovery import discover_disks
-from org_ovirt_node.planner import plan
+from org_ovirt_node.planning.discovery import discover_disks
+from org_ovirt_node.planning.planner import plan
 from org_ovirt_node.profile import load_profile
 count, runs, size = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 profile = load_profile("ovirt-node")

@@ -31,7 +31,7 @@ THIN_LVS = 100
 COLD = r"""
 import os, sys
 sys.path.insert(0, %(root)r)
-from org_ovirt_node.adapters import host
+from org_ovirt_node.host import reader as host
 real = host.run_tool
 def replay(argv, **kwargs):
     return real(["cat", os.path.join(%(tools)r, os.path.basename(argv[0]) + ".out")], **kwargs)
@@ -53,8 +53,8 @@ def in_process(host, root):
     import contextlib
     import io
 
-    from org_ovirt_node.adapters import host as adapter
     from org_ovirt_node.cli import main
+    from org_ovirt_node.host import reader as adapter
 
     adapter.run_tool = fake_run(host.tools(root))
     times = []

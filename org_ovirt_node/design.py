@@ -4,9 +4,10 @@
 One pure step (standard library and the project's core modules only: no blivet, pyanaconda or
 pykickstart) between a profile (already merged with ``%addon`` overrides,
 :meth:`~org_ovirt_node.profile.Profile.derive`) and its renderings: the blivet planner
-(:mod:`~org_ovirt_node.planner`), the kickstart (:mod:`~org_ovirt_node.render`), the service's
-``GetPlan`` (:mod:`~org_ovirt_node.service.plan`) and the Anaconda drop-in's
-``default_partitioning`` (:mod:`~org_ovirt_node.anaconda_conf`). They cannot disagree about
+(:mod:`~org_ovirt_node.planning.planner`), the kickstart
+(:mod:`~org_ovirt_node.planning.render`), the service's
+``GetPlan`` (:mod:`~org_ovirt_node.installer.requests`) and the Anaconda drop-in's
+``default_partitioning`` (:mod:`~org_ovirt_node.installer.dropin`). They cannot disagree about
 a profile because none of them sizes anything itself.
 
 The size policy (the planner's, which matches Anaconda's LVM_THINP autopart; see
@@ -379,7 +380,7 @@ _SCHEME_KINDS = {P.KIND_THIN: THINLV, P.KIND_LV: LV, P.KIND_PARTITION: PARTITION
 
 def autopart_design(dropin_profile, fstype=None):
     """What Anaconda's autopart builds from the drop-in rendered from *dropin_profile*
-    (:func:`~org_ovirt_node.anaconda_conf.render_dropin`), without disk facts: the platform's
+    (:func:`~org_ovirt_node.installer.dropin.render_dropin`), without disk facts: the platform's
     ``/boot`` (:data:`PLATFORM_BOOT_SIZE`), the drop-in's mounts at its sizes, each placed by
     the drop-in's scheme (the kind of ``/``) and formatted with *fstype* (``autopart
     --fstype``; default: the profile's), swap as a thick LV of the recommended size, the VG

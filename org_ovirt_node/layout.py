@@ -6,8 +6,10 @@ A :class:`Layout` is an immutable set of :class:`Device` records linked by paren
 Sizes are integer bytes, or ``None`` where the source does not know them (a kickstart
 ``--grow`` line, say). Indexes (children, mount points) are derived once at construction.
 
-Adapters live in :mod:`org_ovirt_node.adapters`; :meth:`Layout.from_blivet` imports blivet
-only when called, so importing this module stays cheap.
+One reader per input turns it into a Layout: :mod:`org_ovirt_node.planning.blivet_reader`,
+:mod:`org_ovirt_node.installer.dbus_reader`, :mod:`org_ovirt_node.kickstart.reader` and
+:mod:`org_ovirt_node.host.reader`. This module imports none of them (the core stays free of
+blivet, pykickstart and pyanaconda).
 """
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -159,14 +161,6 @@ class Layout:
             {k: tuple(v) for k, v in mounts.items()}))
         object.__setattr__(self, "_has", {})
 
-    # --- construction -----------------------------------------------------------------
-    @classmethod
-    def from_blivet(cls, blivet, origin="blivet"):
-        """Build a layout from a ``blivet.Blivet`` (or its device tree); see
-        :func:`org_ovirt_node.adapters.blivet_tree.layout_from_blivet`."""
-        from org_ovirt_node.adapters.blivet_tree import layout_from_blivet
-        return layout_from_blivet(blivet, origin=origin)
-
     # --- lookups ----------------------------------------------------------------------
     def __iter__(self) -> Iterator[Device]:
         return iter(self.devices)
@@ -270,3 +264,25 @@ class Layout:
                     item[key] = value
             out.append(item)
         return {"origin": self.origin, "devices": out}
+
+# blivet's ``Device.type`` names, which Anaconda's D-Bus ``GetDeviceData`` passes on as they are.
+_BLIVET_KINDS = {
+    "disk": DISK, "partition": PARTITION, "lvmvg": VG, "lvmlv": LV,
+    "lvmthinpool": THINPOOL, "lvmthinlv": THINLV, "lvmthinsnapshot": THINLV,
+    "luks/dm-crypt": LUKS, "integrity/dm-crypt": LUKS, "mdarray": MDRAID,
+    "btrfs volume": BTRFS, "btrfs subvolume": BTRFS, "btrfs snapshot": BTRFS,
+}
+
+
+def kind_from_blivet_type(type_name, is_disk=False):
+    """The layout kind for a blivet device type name (``is_disk`` covers disk-like types such
+    as ``nvme``, ``dasd`` or an image file, which blivet flags rather than names alike)."""
+    if is_disk:
+        return DISK
+    if type_name in _BLIVET_KINDS:
+        return _BLIVET_KINDS[type_name]
+    if type_name.startswith("md"):
+        return MDRAID
+    if type_name.startswith("lvm"):
+        return LV
+    return OTHER

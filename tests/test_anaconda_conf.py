@@ -10,8 +10,8 @@ import pytest
 from blivet.size import Size
 from blivet_helpers import OVIRT_AUTOPART
 
-from org_ovirt_node.anaconda_conf import format_conf_size, render_dropin
 from org_ovirt_node.cli import main
+from org_ovirt_node.installer.dropin import format_conf_size, render_dropin
 from org_ovirt_node.profile import load_profile
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -48,7 +48,7 @@ subprocess.check_call([sys.executable, "-m", "pip", "install", "-q"] + args)
 FAKE_CLI = '''#!%(python)s
 import os, sys
 sys.path.insert(0, %(repo)r)
-from org_ovirt_node.adapters import host
+from org_ovirt_node.host import reader as host
 
 def replay(argv, **kwargs):
     root = sys.argv[sys.argv.index("--root") + 1]

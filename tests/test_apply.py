@@ -8,14 +8,14 @@ import os
 import pytest
 from blivet_helpers import anaconda_thinp_autopart, blivet_with_disks
 
-from org_ovirt_node import layout as L
-from org_ovirt_node.apply import (
+from org_ovirt_node.cli import main
+from org_ovirt_node.planning.apply import (
     created_devices,
     foreign_actions,
     fstab_text,
     in_use,
 )
-from org_ovirt_node.cli import main
+from org_ovirt_node.planning.blivet_reader import layout_from_blivet
 
 GiB = 1024 ** 3
 
@@ -220,7 +220,7 @@ def test_actions_on_the_named_disks_only(planned):
 
 def test_fstab_from_a_planned_layout(planned):
     b, _ = planned
-    layout = L.Layout.from_blivet(b)
+    layout = layout_from_blivet(b)
     paths = {d.name: d.path for d in b.devicetree.devices}
     text = fstab_text(layout, paths, uuid_of=lambda path: "U-" + path.rsplit("/", 1)[-1]
                       if not path.startswith("/dev/mapper") else None)

@@ -19,8 +19,9 @@ import stat
 import blivet
 import pytest
 
-from org_ovirt_node import apply as A
-from org_ovirt_node.apply import (
+from org_ovirt_node.cli import main
+from org_ovirt_node.planning import apply as A
+from org_ovirt_node.planning.apply import (
     BLOCK,
     IMAGE,
     ApplyError,
@@ -32,7 +33,6 @@ from org_ovirt_node.apply import (
     resolve_disk,
     resolve_disks,
 )
-from org_ovirt_node.cli import main
 
 GiB = 1024 ** 3
 MAJOR = 250  # a dynamic major number: the nodes below are never opened

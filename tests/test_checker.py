@@ -20,6 +20,7 @@ from org_ovirt_node import layout as L
 from org_ovirt_node import rules as catalog
 from org_ovirt_node.checker import check
 from org_ovirt_node.layout import Device, Layout
+from org_ovirt_node.planning.blivet_reader import layout_from_blivet
 from org_ovirt_node.profile import load_profile
 from org_ovirt_node.units import GiB, MiB, TiB, format_size
 
@@ -34,7 +35,7 @@ def minimal_profile():
 def autopart(blivet_disks, sizes, **kwargs):
     b, disks = blivet_disks(sizes)
     anaconda_thinp_autopart(b, disks, **kwargs)
-    return Layout.from_blivet(b)
+    return layout_from_blivet(b)
 
 
 def codes(report, severity=None):
@@ -142,7 +143,7 @@ def ovirt_tree(blivet_disks, profile, disk_sizes=(100 * GiB,), tweaks=None, boot
                                  parents=[pools[("onn", "pool00")]], size=Size("2 GiB"),
                                  fmt_type="swap"))
     grow_lvm(b)
-    return Layout.from_blivet(b)
+    return layout_from_blivet(b)
 
 
 # --- the oracle: Anaconda's own autopart ----------------------------------------------------

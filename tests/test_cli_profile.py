@@ -142,7 +142,7 @@ def test_usage_errors_exit_2(capsys, argv):
 
 
 def test_export_anaconda(capsys, tmp_path, site_profile):
-    pytest.importorskip("org_ovirt_node.anaconda_conf")
+    pytest.importorskip("org_ovirt_node.installer.dropin")
     status, out, err = run_module("profile", "export-anaconda")
     assert (status, err) == (0, "")
     assert "[Storage]" in out and "LVM_THINP" in out
@@ -154,7 +154,7 @@ def test_export_anaconda(capsys, tmp_path, site_profile):
 
 
 def test_export_anaconda_errors(capsys, tmp_path, bad_profile):
-    pytest.importorskip("org_ovirt_node.anaconda_conf")
+    pytest.importorskip("org_ovirt_node.installer.dropin")
     status, out, err = run(capsys, "profile", "export-anaconda", "--profile", bad_profile)
     assert (status, out) == (2, "") and "%s:5:5: error:" % bad_profile in err
     status, out, err = run(capsys, "profile", "export-anaconda", "-o",
@@ -232,7 +232,7 @@ def test_hostile_profiles_exit_2_with_one_line(capsys, tmp_path, text, fragment)
 
 
 def test_export_refusal_by_the_renderer_is_a_usage_error(capsys, monkeypatch):
-    from org_ovirt_node import anaconda_conf
+    from org_ovirt_node.installer import dropin as anaconda_conf
     from org_ovirt_node.names import InvalidNameError
 
     def refuse(profile):

@@ -7,12 +7,13 @@ from blivet_helpers import anaconda_thinp_autopart, blivet_with_disks
 from dasbus.typing import get_variant
 
 from org_ovirt_node import layout as L
-from org_ovirt_node.adapters.dbus_tree import (
+from org_ovirt_node.checker import check
+from org_ovirt_node.installer.dbus_reader import (
     DeviceTreeError,
     layout_from_device_tree,
     mount_options,
 )
-from org_ovirt_node.checker import check
+from org_ovirt_node.planning.blivet_reader import layout_from_blivet
 from org_ovirt_node.profile import load_profile
 
 GiB = 1024 ** 3
@@ -63,7 +64,7 @@ def _shape(layout):
 def test_same_layout_as_blivet_adapter(tree, id_based, variants):
     proxy = FakeDeviceTree(H.records_from_blivet(tree, id_based), variants)
     got = layout_from_device_tree(proxy)
-    want = L.Layout.from_blivet(tree)
+    want = layout_from_blivet(tree)
     assert _shape(got) == _shape(want)
     assert got.mounted("/").kind == L.THINLV
     assert got.thin_pool_of(got.mounted("/")).name == "onn-pool00"
@@ -71,7 +72,7 @@ def test_same_layout_as_blivet_adapter(tree, id_based, variants):
 
 def test_vg_free_is_estimated_never_below_the_real_free(tree):
     got = layout_from_device_tree(FakeDeviceTree(H.records_from_blivet(tree)))
-    real = L.Layout.from_blivet(tree)["onn"].free
+    real = layout_from_blivet(tree)["onn"].free
     estimate = got["onn"].free
     assert real <= estimate <= real + 2 * GiB
 
@@ -80,7 +81,7 @@ def test_compliant_tree_passes_the_checker_like_blivet(tree):
     profile = load_profile("ovirt-node")
     got = check(layout_from_device_tree(FakeDeviceTree(H.records_from_blivet(tree, True))),
                 profile)
-    want = check(L.Layout.from_blivet(tree), profile)
+    want = check(layout_from_blivet(tree), profile)
     assert got.errors == () and want.errors == ()
     # D-Bus carries no pool metadata size: ONN014 says it was not checked (test_facts.py).
     assert got.codes() == sorted(set(want.codes()) | {"ONN014"})
@@ -221,7 +222,7 @@ def test_device_keys_must_be_text():
 
 
 def test_device_count_is_bounded(monkeypatch):
-    import org_ovirt_node.adapters.dbus_tree as T
+    import org_ovirt_node.installer.dbus_reader as T
     monkeypatch.setattr(T, "MAX_DEVICES", 50)
     proxy = FakeDeviceTree(H.synthetic_records(51))
     with pytest.raises(DeviceTreeError, match="51"):

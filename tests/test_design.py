@@ -13,16 +13,16 @@ from test_render import parse
 
 from org_ovirt_node import design as D
 from org_ovirt_node import layout as L
-from org_ovirt_node.anaconda_conf import render_dropin
-from org_ovirt_node.planner import PlanError, plan
-from org_ovirt_node.profile import load_profile
-from org_ovirt_node.render import render_kickstart
-from org_ovirt_node.service.plan import (
+from org_ovirt_node.installer.dropin import render_dropin
+from org_ovirt_node.installer.requests import (
     DEVICE_TYPE_LVM,
     DEVICE_TYPE_LVM_THINP,
     DEVICE_TYPE_PARTITION,
     plan_entries,
 )
+from org_ovirt_node.planning.planner import PlanError, plan
+from org_ovirt_node.planning.render import render_kickstart
+from org_ovirt_node.profile import load_profile
 from org_ovirt_node.units import GiB, MiB, TiB
 
 RAM = 20 * GiB
@@ -311,7 +311,7 @@ def test_a_growing_mount_below_its_minimum_is_left_to_the_install_time_check():
 def test_linter_refuses_an_override_autopart_cannot_honour():
     """Issue 10: ``mount /var min=8GiB`` with ``autopart --type=thinp`` was accepted, autopart
     built /var at the drop-in's 5 GiB and enforce mode stopped the install at the very end."""
-    from org_ovirt_node.linter import lint_text
+    from org_ovirt_node.kickstart.linter import lint_text
     ks = "autopart --type=thinp\n%addon org_ovirt_node\nmount /var min=8GiB\n%end\n"
     errors = lint_text(ks, "t.ks").errors
     assert [(f.code, f.mountpoint, f.line) for f in errors] == [("ONN005", "/var", 1)]

@@ -18,12 +18,12 @@ from test_linter import compliant
 from org_ovirt_node import checker
 from org_ovirt_node import layout as L
 from org_ovirt_node import rules as catalog
-from org_ovirt_node.adapters.blivet_tree import layout_from_blivet
-from org_ovirt_node.adapters.dbus_tree import layout_from_device_tree
-from org_ovirt_node.adapters.host import build_layout
-from org_ovirt_node.adapters.kickstart import layout_from_handler
 from org_ovirt_node.findings import RuleResult
-from org_ovirt_node.linter import lint_text, parse_kickstart
+from org_ovirt_node.host.reader import build_layout
+from org_ovirt_node.installer.dbus_reader import layout_from_device_tree
+from org_ovirt_node.kickstart.linter import lint_text, parse_kickstart
+from org_ovirt_node.kickstart.reader import layout_from_handler
+from org_ovirt_node.planning.blivet_reader import layout_from_blivet
 from org_ovirt_node.profile import load_profile
 
 GiB = 1024 ** 3
@@ -135,7 +135,7 @@ def test_a_rule_turned_off_says_nothing():
 
 
 def test_kickstart_rules_replace_the_layout_rule_of_their_slug():
-    from org_ovirt_node.linter import KICKSTART_RULES
+    from org_ovirt_node.kickstart.linter import KICKSTART_RULES
     assert set(KICKSTART_RULES) == {"vg-reserve", "ks-inconsistent"}
     assert KICKSTART_RULES["vg-reserve"] is not checker.RULES["vg-reserve"]
     report = lint_text(compliant(vg_opts="--reserved-percent=5"))
@@ -174,7 +174,8 @@ def test_findings_are_ordered_by_severity_then_line():
 
 
 def test_shared_words_are_defined_once():
-    from org_ovirt_node import kickstart, ui_model
+    from org_ovirt_node.installer import ui_model
+    from org_ovirt_node.kickstart import addon as kickstart
     assert kickstart.MODES is catalog.MODES and kickstart.DEFAULT_MODE == catalog.MODE_ENFORCE
     assert kickstart.DEFAULT_PROFILE is catalog.DEFAULT_PROFILE
     assert ui_model.MODE_OFF is catalog.MODE_OFF

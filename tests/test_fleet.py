@@ -6,9 +6,9 @@ import json
 import pytest
 from upgrade_host import NodeHost, fake_run
 
-from org_ovirt_node import fleet
-from org_ovirt_node.adapters import host
 from org_ovirt_node.cli import main
+from org_ovirt_node.host import fleet
+from org_ovirt_node.host import reader as host
 
 
 def report_of(monkeypatch, capsys, tmp_path, name, node):

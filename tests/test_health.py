@@ -7,9 +7,9 @@ import os
 import pytest
 
 from org_ovirt_node import layout as L
-from org_ovirt_node.adapters import host
 from org_ovirt_node.cli import main
-from org_ovirt_node.health import health_findings, verify
+from org_ovirt_node.host import reader as host
+from org_ovirt_node.host.health import health_findings, verify
 from org_ovirt_node.profile import load_profile
 
 GiB = 1024 ** 3

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from org_ovirt_node import layout as L
-from org_ovirt_node.adapters import host
-from org_ovirt_node.adapters.host import HostError, build_layout, dm_name, parse_fstab, read_host
+from org_ovirt_node.host import reader as host
+from org_ovirt_node.host.reader import HostError, build_layout, dm_name, parse_fstab, read_host
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2

@@ -50,7 +50,7 @@ def test_there_are_example_kickstarts_to_lint():
 @pytest.mark.parametrize("path", KICKSTARTS, ids=os.path.basename)
 def test_linting_a_kickstart_imports_neither_requests_nor_blivet(path):
     out = _child(_REPORT_MODULES + """
-    from org_ovirt_node.linter import exit_code, lint_file
+    from org_ovirt_node.kickstart.linter import exit_code, lint_file
     report = lint_file(%r)
     print(json.dumps({"exit": exit_code(report), "codes": [f.code for f in report.findings],
                       "loaded": top_level_loaded(%r)}))
@@ -83,7 +83,7 @@ def test_the_deferral_is_what_keeps_requests_out():
     because pykickstart stopped importing it, and the stand-in would be dead code."""
     out = _child(_REPORT_MODULES + """
     import pykickstart.load  # noqa: F401 - the real module, before the linter
-    from org_ovirt_node.linter import lint_file
+    from org_ovirt_node.kickstart.linter import lint_file
     lint_file(%r)
     print(json.dumps({"loaded": top_level_loaded(("requests",))}))
     """ % KICKSTARTS[0])
@@ -94,7 +94,7 @@ def test_the_stand_in_loads_the_real_module_on_first_use():
     """Behaviour is unchanged: using ``pykickstart.load`` through the stand-in imports the
     real module (and ``requests`` with it) and gives its functions."""
     out = _child(_REPORT_MODULES + """
-    import org_ovirt_node.linter  # noqa: F401 - installs the stand-in
+    import org_ovirt_node.kickstart.linter  # noqa: F401 - installs the stand-in
     before = top_level_loaded(("requests",))
     stub = sys.modules["pykickstart.load"]
     stand_in = type(stub).__name__

@@ -9,7 +9,12 @@ from pykickstart.errors import KickstartParseError
 from pykickstart.parser import KickstartParser
 from pykickstart.version import RHEL9, makeVersion
 
-from org_ovirt_node.kickstart import ADDON_NAME, OvirtNodeData, OvirtNodeSection, parse_override
+from org_ovirt_node.kickstart.addon import (
+    ADDON_NAME,
+    OvirtNodeData,
+    OvirtNodeSection,
+    parse_override,
+)
 from org_ovirt_node.profile import load_profile
 from org_ovirt_node.units import GiB
 
@@ -33,7 +38,7 @@ def error_of(text):
 
 def test_addon_name_and_no_anaconda_or_blivet_import():
     assert ADDON_NAME == "org_ovirt_node"
-    code = ("import sys, org_ovirt_node.kickstart as k; k.OvirtNodeData().resolve_profile(); "
+    code = ("import sys, org_ovirt_node.kickstart.addon as k; k.OvirtNodeData().resolve_profile(); "
             "assert 'pyanaconda' not in sys.modules and 'blivet' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
     d = OvirtNodeData()

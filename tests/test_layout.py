@@ -9,6 +9,7 @@ from blivet_helpers import anaconda_thinp_autopart, grow_pvs, luks_pv
 
 from org_ovirt_node import layout as L
 from org_ovirt_node.layout import Device, Layout
+from org_ovirt_node.planning.blivet_reader import layout_from_blivet
 from org_ovirt_node.units import GiB, MiB
 
 
@@ -125,7 +126,7 @@ def test_to_dict():
 def autopart_layout(blivet_disks, sizes, **kwargs):
     b, disks = blivet_disks(sizes)
     anaconda_thinp_autopart(b, disks, **kwargs)
-    return b, Layout.from_blivet(b)
+    return b, layout_from_blivet(b)
 
 
 def test_blivet_autopart_kinds_and_sizes(blivet_disks):
@@ -178,7 +179,7 @@ def test_blivet_vg_free_without_lvs(blivet_disks):
     lv = b.new_lv(name="big", parents=[vg], size=Size("4 GiB"), fmt_type="xfs",
                   mountpoint="/srv")
     b.create_device(lv)
-    lay = Layout.from_blivet(b)
+    lay = layout_from_blivet(b)
     assert lay["data"].free == int(vg.size) - 4 * GiB
     assert lay["data"].size == int(vg.size)
 
@@ -198,8 +199,8 @@ def test_blivet_mount_options(blivet_disks, mountopts, expected):
 
 def test_blivet_device_tree_is_accepted(blivet_disks):
     b, _ = autopart_layout(blivet_disks, [64 * GiB])
-    assert Layout.from_blivet(b.devicetree, origin="tree").to_dict()["devices"] == \
-        Layout.from_blivet(b).to_dict()["devices"]
+    assert layout_from_blivet(b.devicetree, origin="tree").to_dict()["devices"] == \
+        layout_from_blivet(b).to_dict()["devices"]
 
 
 def luks_pv_tree(blivet_disks, size=100 * GiB):
@@ -248,7 +249,7 @@ def thin_stack(b, pvs, vg_name="onn", mounts=(("/", "10 GiB"), ("/var", "5 GiB")
 def test_blivet_luks_under_pv(blivet_disks):
     b, pvs = luks_pv_tree(blivet_disks)
     thin_stack(b, pvs)
-    lay = Layout.from_blivet(b)
+    lay = layout_from_blivet(b)
     assert lay["luks-pv"].kind == L.LUKS and lay["luks-pv"].format == "lvmpv"
     assert lay["disk0.img2"].format == "luks"
     root = lay.mounted("/")
@@ -261,7 +262,7 @@ def test_blivet_luks_under_pv(blivet_disks):
 def test_blivet_md_raid_pv(blivet_disks):
     b, pvs = md_pv_tree(blivet_disks)
     thin_stack(b, pvs)
-    lay = Layout.from_blivet(b)
+    lay = layout_from_blivet(b)
     md = lay["pv00"]
     assert md.kind == L.MDRAID and md.format == "lvmpv"
     assert {lay[p].format for p in md.parents} == {"mdmember"}
@@ -283,7 +284,7 @@ def test_blivet_several_vgs(blivet_disks):
     pvs = grow_pvs(b, disks)
     thin_stack(b, pvs[:1], "onn")
     thin_stack(b, pvs[1:], "data", mounts=(("/srv", "5 GiB"),))
-    lay = Layout.from_blivet(b)
+    lay = layout_from_blivet(b)
     assert [d.name for d in lay if d.kind == L.VG] == ["onn", "data"]
     assert [d.name for d in lay if d.kind == L.THINPOOL] == ["onn-pool00", "data-pool00"]
     assert lay.vg_of(lay.mounted("/srv")).name == "data"

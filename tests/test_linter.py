@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from org_ovirt_node.linter import LintInputError, exit_code, lint_file, lint_text
+from org_ovirt_node.kickstart.linter import LintInputError, exit_code, lint_file, lint_text
 from org_ovirt_node.profile import load_profile
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, "data", "examples")
@@ -67,8 +67,9 @@ def test_compliant_layout_is_clean():
 
 
 def test_linter_imports_no_blivet():
-    code = ("import sys; import org_ovirt_node.linter as l, org_ovirt_node.cli.check_cmd, "
-            "org_ovirt_node.adapters.kickstart; l.lint_text(open(sys.argv[1]).read()); "
+    code = ("import sys; import org_ovirt_node.kickstart.linter as l, "
+            "org_ovirt_node.cli.check_cmd, "
+            "org_ovirt_node.kickstart.reader; l.lint_text(open(sys.argv[1]).read()); "
             "assert 'blivet' not in sys.modules and 'pyanaconda' not in sys.modules")
     subprocess.run([sys.executable, "-c", code,
                     os.path.join(EXAMPLES, "pxe-custom-thin.ks")], check=True)

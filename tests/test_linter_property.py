@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from pykickstart.errors import KickstartParseError
 
 from org_ovirt_node import design as D
-from org_ovirt_node.kickstart import OvirtNodeData
-from org_ovirt_node.linter import LintInputError, exit_code, lint_text
+from org_ovirt_node.kickstart.addon import OvirtNodeData
+from org_ovirt_node.kickstart.linter import LintInputError, exit_code, lint_text
+from org_ovirt_node.planning.render import render_kickstart
 from org_ovirt_node.profile import load_profile
-from org_ovirt_node.render import render_kickstart
 from org_ovirt_node.rules import BY_CODE, CATALOG, ERROR, INFO, WARNING
 from org_ovirt_node.units import GiB
 
@@ -248,7 +248,7 @@ def _split_outcome(split, text, comments):
 def test_fast_split_is_shlex_split(text, comments, final_newline):
     import shlex
 
-    from org_ovirt_node.linter import fast_split
+    from org_ovirt_node.kickstart.linter import fast_split
     if final_newline:
         text = text.replace("\n", "") + "\n"
     assert _split_outcome(fast_split, text, comments) == \

@@ -180,7 +180,7 @@ def language(monkeypatch, compiled_catalogs):
 
 
 def test_translation_follows_the_language_at_call_time(language):
-    from org_ovirt_node import ui_model
+    from org_ovirt_node.installer import ui_model
     language("C")
     assert ui_model.evaluate("off").status == "Layout check is off"
     language("de_DE.UTF-8")  # after import, like Anaconda's language spoke
@@ -190,7 +190,7 @@ def test_translation_follows_the_language_at_call_time(language):
 
 
 def test_spoke_status_and_plurals_in_german(language):
-    from org_ovirt_node import ui_model
+    from org_ovirt_node.installer import ui_model
     language("de_DE.UTF-8")
     error = {"code": "ONN002", "severity": "error", "mount-point": "/var",
              "message": "m", "hint": "h"}
@@ -294,7 +294,7 @@ def _kickstart_without_yaml(monkeypatch):
     from pykickstart.parser import KickstartParser
     from pykickstart.version import RHEL9, makeVersion
 
-    from org_ovirt_node.kickstart import OvirtNodeData, OvirtNodeSection
+    from org_ovirt_node.kickstart.addon import OvirtNodeData, OvirtNodeSection
     monkeypatch.setitem(sys.modules, "yaml", None)
     for name in [m for m in sys.modules if m == "org_ovirt_node.profile"]:
         monkeypatch.delitem(sys.modules, name)
@@ -313,12 +313,12 @@ def test_missing_yaml_is_a_kickstart_error_never_silent(monkeypatch):
 
 
 def _guard_wired():
-    with open(os.path.join(ROOT, "org_ovirt_node", "kickstart.py"), encoding="utf-8") as handle:
+    with open(os.path.join(ROOT, "org_ovirt_node", "kickstart", "addon.py"), encoding="utf-8") as handle:
         return "require_yaml" in handle.read()
 
 
 @pytest.mark.skipif(not _guard_wired(), reason="require_yaml() is not called by "
-                    "org_ovirt_node/kickstart.py yet")
+                    "org_ovirt_node/kickstart/addon.py yet")
 def test_missing_yaml_error_names_the_package_at_the_header_line(monkeypatch):
     with pytest.raises(KickstartParseError) as info:
         _kickstart_without_yaml(monkeypatch)
@@ -635,7 +635,7 @@ def test_updates_img_holds_the_addon_where_anaconda_looks(tmp_path):
     root = tmp_path / "root"
     addon = root / ADDON_DIR.lstrip("/")
     assert addon.is_dir() and not addon.is_symlink()
-    for name in ("__init__.py", "service/__main__.py", "kickstart.py", "requirements.py",
+    for name in ("__init__.py", "service/__main__.py", "kickstart/addon.py", "requirements.py",
                  "gui/spokes/ovirt_node.py", "gui/spokes/ovirt_node.glade",
                  "tui/spokes/ovirt_node.py", "profiles/ovirt-node.yaml"):
         assert (addon / name).is_file(), name

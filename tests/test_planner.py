@@ -10,9 +10,9 @@ from blivet_helpers import anaconda_thinp_autopart
 from org_ovirt_node import layout as L
 from org_ovirt_node.checker import check
 from org_ovirt_node.design import recommended_swap, vg_size_for
-from org_ovirt_node.discovery import discover_disks
-from org_ovirt_node.layout import Layout
-from org_ovirt_node.planner import PlanError, plan, tree_state
+from org_ovirt_node.planning.blivet_reader import layout_from_blivet
+from org_ovirt_node.planning.discovery import discover_disks
+from org_ovirt_node.planning.planner import PlanError, plan, tree_state
 from org_ovirt_node.profile import load_profile
 from org_ovirt_node.units import GiB, MiB, TiB
 
@@ -50,7 +50,7 @@ def test_100_gib_lands_near_anacondas_autopart(blivet_disks, ovirt_profile):
     ours = by_mount(result.layout)
     oracle_b, oracle_disks = blivet_disks([100 * GiB])
     anaconda_thinp_autopart(oracle_b, oracle_disks, ram=RAM)
-    theirs = Layout.from_blivet(oracle_b)
+    theirs = layout_from_blivet(oracle_b)
     pool, their_pool = (next(d for d in lay if d.kind == L.THINPOOL)
                         for lay in (result.layout, theirs))
     vg, their_vg = (next(d for d in lay if d.kind == L.VG) for lay in (result.layout, theirs))
@@ -74,7 +74,7 @@ def test_plans_pass_the_checker(blivet_disks, ovirt_profile, sizes):
     b, disks = blivet_disks(sizes)
     before = list(b.devicetree.actions)  # the helper's own disk labels
     result = plan(ovirt_profile, b, disks, ram=RAM, firmware="bios")
-    assert check(Layout.from_blivet(b), ovirt_profile).errors == ()
+    assert check(layout_from_blivet(b), ovirt_profile).errors == ()
     assert result.report.errors == ()
     vg = result.layout[result.vg_name]
     assert len(vg.parents) == len(sizes)  # one PV per disk
@@ -367,7 +367,7 @@ def test_an_msdos_image_gets_the_extended_partition_it_needs(disk_dir, ovirt_pro
 
 
 def test_a_full_disk_is_left_out_and_said_so(disk_dir, ovirt_profile):
-    from org_ovirt_node.render import render_text
+    from org_ovirt_node.planning.render import render_text
     full = image(disk_dir, "full.img", 20 * GiB, ["mklabel", "gpt", "mkpart", "all", "1MiB",
                                                    "100%"])
     b = blivet.Blivet()

@@ -19,11 +19,11 @@ from blivet_helpers import EXTENDED, LOGICAL, PRIMARY, existing_lvm, write_label
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from org_ovirt_node.adapters.blivet_tree import device_record
 from org_ovirt_node.checker import check
-from org_ovirt_node.discovery import discover_disks
 from org_ovirt_node.layout import Layout
-from org_ovirt_node.planner import PlanError, plan, tree_state
+from org_ovirt_node.planning.blivet_reader import device_record
+from org_ovirt_node.planning.discovery import discover_disks
+from org_ovirt_node.planning.planner import PlanError, plan, tree_state
 from org_ovirt_node.profile import load_profile
 from org_ovirt_node.units import GiB, MiB, TiB
 

@@ -9,10 +9,11 @@ import blivet
 import pytest
 from blivet_helpers import EXTENDED, LOGICAL, PRIMARY, existing_lvm, write_label
 
-from org_ovirt_node import planner
-from org_ovirt_node.discovery import discover_disks
 from org_ovirt_node.findings import Finding, Report
-from org_ovirt_node.planner import PlanError, plan, tree_state
+from org_ovirt_node.planning import planner
+from org_ovirt_node.planning.blivet_reader import layout_from_blivet
+from org_ovirt_node.planning.discovery import discover_disks
+from org_ovirt_node.planning.planner import PlanError, plan, tree_state
 from org_ovirt_node.units import GiB
 
 RAM = 16 * GiB
@@ -117,7 +118,6 @@ def test_a_refusal_after_clearing_restores_the_cleared_partitions(
     the whole disk as free."""
     from blivet.formats import get_format
 
-    from org_ovirt_node.layout import Layout
     paths = [image(disk_dir, "a.img", 100, "gpt", [(PRIMARY, 1, 30720),
                                                    (PRIMARY, 30720, 61440)]),
              image(disk_dir, "b.img", 50, "gpt", [(PRIMARY, 1, 2048)])]
@@ -127,7 +127,7 @@ def test_a_refusal_after_clearing_restores_the_cleared_partitions(
     swap.format = get_format("swap", device=swap.path, exists=True)
     a_parts = parted_geometry(disks[0])
     before = tree_state(b)
-    monkeypatch.setattr(planner, "installed_layout", Layout.from_blivet)
+    monkeypatch.setattr(planner, "installed_layout", layout_from_blivet)
     with pytest.raises(PlanError) as info:
         plan(ovirt_profile, b, disks, clear=["a.img"], firmware="bios", ram=RAM)
     assert "b.img1" in str(info.value)

@@ -9,10 +9,10 @@ import pytest
 from upgrade_host import BASE, LAYER, NodeHost, dm, fake_run
 
 from org_ovirt_node import layout as L
-from org_ovirt_node import preupgrade
-from org_ovirt_node.adapters import host
-from org_ovirt_node.adapters.host import layout_from_outputs
 from org_ovirt_node.cli import main
+from org_ovirt_node.host import preupgrade
+from org_ovirt_node.host import reader as host
+from org_ovirt_node.host.reader import layout_from_outputs
 from org_ovirt_node.profile import load_profile
 
 GiB = 1024 ** 3

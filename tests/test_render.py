@@ -10,9 +10,9 @@ import pytest
 from pykickstart.parser import KickstartParser
 from pykickstart.version import RHEL9, makeVersion
 
-from org_ovirt_node.discovery import discover_disks
-from org_ovirt_node.planner import plan
-from org_ovirt_node.render import render_kickstart, render_text
+from org_ovirt_node.planning.discovery import discover_disks
+from org_ovirt_node.planning.planner import plan
+from org_ovirt_node.planning.render import render_kickstart, render_text
 from org_ovirt_node.units import GiB, MiB
 
 RAM = 20 * GiB
@@ -25,7 +25,7 @@ def parse(text):
 
 
 def lint_clean(text, profile):
-    linter = pytest.importorskip("org_ovirt_node.linter")
+    linter = pytest.importorskip("org_ovirt_node.kickstart.linter")
     report = linter.lint_text(text, "plan.ks", profile=profile)
     assert report.errors == (), [f.message for f in report.errors]
     return report

@@ -18,14 +18,14 @@ from pyanaconda.modules.common.errors.installation import (  # noqa: E402 - the 
 
 from org_ovirt_node import layout as L  # noqa: E402
 from org_ovirt_node.checker import check  # noqa: E402
-from org_ovirt_node.profile import load_profile  # noqa: E402
-from org_ovirt_node.service.errors import LayoutCheckError  # noqa: E402
-from org_ovirt_node.service.interface import OvirtNodeInterface  # noqa: E402
-from org_ovirt_node.service.plan import (  # noqa: E402
+from org_ovirt_node.installer.requests import (  # noqa: E402
     DEVICE_TYPE_LVM,
     DEVICE_TYPE_LVM_THINP,
     DEVICE_TYPE_PARTITION,
 )
+from org_ovirt_node.profile import load_profile  # noqa: E402
+from org_ovirt_node.service.errors import LayoutCheckError  # noqa: E402
+from org_ovirt_node.service.interface import OvirtNodeInterface  # noqa: E402
 from org_ovirt_node.service.service import OvirtNodeService  # noqa: E402
 from org_ovirt_node.service.tasks import ValidateLayoutTask  # noqa: E402
 
@@ -119,7 +119,7 @@ def test_profile_file_with_problems_is_a_kickstart_error(iface, tmp_path):
 def test_unexpected_exception_becomes_a_report_error_at_the_header(iface, monkeypatch):
     def boom(self, base=None):
         raise RuntimeError("disk on fire")
-    from org_ovirt_node.kickstart import OvirtNodeData
+    from org_ovirt_node.kickstart.addon import OvirtNodeData
     monkeypatch.setattr(OvirtNodeData, "resolve_profile", boom)
     report = read(iface, "# a comment\n%addon org_ovirt_node\n%end\n")
     message = report["error-messages"][0]
@@ -133,7 +133,7 @@ def test_exception_escaping_the_section_parser_gets_a_line_and_a_short_message(i
     kickstart error on the %addon line, quoting a short sanitised excerpt only."""
     def boom(self, args, line_number=None):
         raise ValueError("\x1b[2J" + "secret " * 2000)
-    from org_ovirt_node.kickstart import OvirtNodeData
+    from org_ovirt_node.kickstart.addon import OvirtNodeData
     monkeypatch.setattr(OvirtNodeData, "handle_header", boom)
     report = read(iface, "\n\n%addon   org_ovirt_node --mode=warn\n%end\n")
     message = report["error-messages"][0]
@@ -212,7 +212,7 @@ def test_task_with_sizes_beyond_float_range(iface):
 
 
 def test_task_on_a_malformed_device_tree(iface):
-    from org_ovirt_node.adapters.dbus_tree import DeviceTreeError
+    from org_ovirt_node.installer.dbus_reader import DeviceTreeError
     service = iface.implementation
 
     def unreadable():
@@ -228,7 +228,7 @@ def test_task_on_a_malformed_device_tree(iface):
 
 def test_configure_with_tasks_survives_a_profile_that_cannot_load(iface, monkeypatch):
     """The queue is built even so; the task then stops the install with the reason."""
-    from org_ovirt_node.kickstart import OvirtNodeData
+    from org_ovirt_node.kickstart.addon import OvirtNodeData
 
     def broken(self, base=None):
         raise RuntimeError("profile directory missing")

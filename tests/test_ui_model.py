@@ -4,9 +4,9 @@ blivet layouts, turned into D-Bus-shaped dicts as ValidateLayout returns them.""
 import pytest
 from blivet_helpers import anaconda_thinp_autopart, blivet_with_disks
 
-from org_ovirt_node import ui_model
 from org_ovirt_node.checker import check
-from org_ovirt_node.layout import Layout
+from org_ovirt_node.installer import ui_model
+from org_ovirt_node.planning.blivet_reader import layout_from_blivet
 
 GiB = 1024 ** 3
 
@@ -29,7 +29,7 @@ def findings(tmp_path_factory):
         anaconda_thinp_autopart(b, disks)
         if name == "var-missing":
             b.destroy_device(b.devicetree.get_device_by_name("onn-var"))
-        out[name] = _as_dbus(check(Layout.from_blivet(b), profile))
+        out[name] = _as_dbus(check(layout_from_blivet(b), profile))
     return out
 
 
@@ -112,7 +112,7 @@ def test_gui_spoke_glade_matches_its_code():
     import ast
     import os
     import xml.etree.ElementTree as ET
-    base = os.path.join(os.path.dirname(ui_model.__file__), "gui", "spokes")
+    base = os.path.join(os.path.dirname(os.path.dirname(ui_model.__file__)), "gui", "spokes")
     tree = ET.parse(os.path.join(base, "ovirt_node.glade"))
     ids = {o.get("id") for o in tree.iter("object")}
     handlers = {s.get("handler") for s in tree.iter("signal")}

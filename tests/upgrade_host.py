@@ -171,7 +171,7 @@ class NodeHost:
 def fake_run(tools, seen=None):
     """A ``run`` for the host adapter: the recorded output of each tool by argv[0]; a tool
     whose output is None fails as a missing tool would. *seen* collects the argv lists."""
-    from org_ovirt_node.adapters.host import HostError
+    from org_ovirt_node.host.reader import HostError
 
     def run(argv, **_):
         if seen is not None:

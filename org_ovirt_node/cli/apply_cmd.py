@@ -62,7 +62,8 @@ def check_fstab_target(path):
 
 
 def cmd_apply(args):
-    from org_ovirt_node.apply import (
+    from org_ovirt_node.cli import load_profile_or_usage
+    from org_ovirt_node.planning.apply import (
         ApplyError,
         ApplyUsageError,
         apply_plan,
@@ -70,7 +71,6 @@ def cmd_apply(args):
         printable,
         resolve_disks,
     )
-    from org_ovirt_node.cli import load_profile_or_usage
 
     profile = load_profile_or_usage(args.profile)
     clear = parse_clear(args.clear)

@@ -37,11 +37,11 @@ def register(subparsers):
 
 def cmd_check(args):
     from org_ovirt_node.findings import render_json, render_text
-    from org_ovirt_node.linter import LintInputError, exit_code, lint_file
+    from org_ovirt_node.kickstart.linter import LintInputError, exit_code, lint_file
 
     profile = None
     if args.profile is not None:
-        from org_ovirt_node.linter import load_profile_cached
+        from org_ovirt_node.kickstart.linter import load_profile_cached
         profile = load_profile_or_usage(args.profile, loader=load_profile_cached)
     if args.files.count("-") > 1:
         raise UsageError(_("'-' (standard input) can be given only once"))

@@ -24,8 +24,8 @@ def register(subparsers):
 
 
 def cmd_fleet_report(args):
-    from org_ovirt_node import fleet
-    from org_ovirt_node.adapters.host import clean
+    from org_ovirt_node.host import fleet
+    from org_ovirt_node.host.reader import clean
     try:
         entries = fleet.collect(args.reports)
     except fleet.FleetError as exc:

@@ -231,9 +231,9 @@ def _memfd(name, size):
 def _run(args, profile, specs, clear, swap, ram, passphrase, workdir, fds):
     import blivet
 
-    from org_ovirt_node.discovery import DiscoveryError, discover_disks
-    from org_ovirt_node.planner import PlanError, plan
-    from org_ovirt_node.render import render_kickstart, render_text
+    from org_ovirt_node.planning.discovery import DiscoveryError, discover_disks
+    from org_ovirt_node.planning.planner import PlanError, plan
+    from org_ovirt_node.planning.render import render_kickstart, render_text
 
     b = blivet.Blivet()
     if specs == "auto":

@@ -126,7 +126,7 @@ def cmd_export_anaconda(args):
     profile = _load(args.profile)
     if profile is None:
         return EXIT_USAGE
-    from org_ovirt_node.anaconda_conf import render_dropin
+    from org_ovirt_node.installer.dropin import render_dropin
     from org_ovirt_node.names import InvalidNameError
     try:
         text = render_dropin(profile)

@@ -2,12 +2,12 @@
 """``ovirt-node-layout verify``: check the layout of this host (or of an installed root).
 
 The layout is read from the system's own tools (lsblk, lvs/vgs/pvs, findmnt; see
-:mod:`org_ovirt_node.adapters.host`), judged by the layout rules plus the live-host health
-rules (:mod:`org_ovirt_node.health`). With ``--root`` the mount points and options come from
+:mod:`org_ovirt_node.host.reader`), judged by the layout rules plus the live-host health
+rules (:mod:`org_ovirt_node.host.health`). With ``--root`` the mount points and options come from
 ``<root>/etc/fstab``: what the installed system will mount, not what is mounted now.
 
 With ``--pre-upgrade`` it answers another question: will the next imgbased update succeed
-here? It runs the pre-upgrade gate (:mod:`org_ovirt_node.preupgrade`) instead of the layout
+here? It runs the pre-upgrade gate (:mod:`org_ovirt_node.host.preupgrade`) instead of the layout
 rules, whose missing volumes imgbased creates itself at the update.
 
 A tool that is missing, fails, hangs (timeout) or prints something that is not what it
@@ -57,7 +57,7 @@ def _image_size(text):
 def host_name(root):
     """The name of the host a report is about: the installed root's ``etc/hostname`` when
     there is one, else this machine's name."""
-    from org_ovirt_node.adapters.host import HostError, clean, read_file
+    from org_ovirt_node.host.reader import HostError, clean, read_file
     if root is not None:
         try:
             first = read_file(os.path.join(root, "etc", "hostname"), 4096).decode(
@@ -70,9 +70,9 @@ def host_name(root):
 
 
 def cmd_verify(args):
-    from org_ovirt_node.adapters.host import HostError, clean, read_host
     from org_ovirt_node.findings import render_text
-    from org_ovirt_node.health import verify
+    from org_ovirt_node.host.health import verify
+    from org_ovirt_node.host.reader import HostError, clean, read_host
 
     profile = load_profile_or_usage(args.profile)
     if args.image_size is not None and not args.pre_upgrade:
@@ -84,7 +84,7 @@ def cmd_verify(args):
     try:
         layout = read_host(root=args.root)
         if args.pre_upgrade:
-            from org_ovirt_node import preupgrade
+            from org_ovirt_node.host import preupgrade
             facts = preupgrade.read_upgrade_facts(layout, root=args.root,
                                                   image_size=image_size)
     except HostError as exc:  # a tool or file could not be read, or holds garbage: exit 2

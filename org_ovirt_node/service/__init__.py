@@ -2,5 +2,5 @@
 """The Anaconda addon service of org_ovirt_node (a D-Bus module on Anaconda's bus).
 
 Only this package (and the UI packages) import ``pyanaconda``; everything it judges is done by
-the core (profile, checker, adapters). Start-up stays fast: nothing here imports blivet.
+the core and ``installer/``. Start-up stays fast: nothing here imports blivet.
 """

@@ -4,7 +4,7 @@ from dasbus.identifier import DBusServiceIdentifier
 from pyanaconda.core.dbus import DBus
 from pyanaconda.modules.common.constants.namespaces import ADDONS_NAMESPACE
 
-from org_ovirt_node.kickstart import ADDON_NAME
+from org_ovirt_node.kickstart.addon import ADDON_NAME
 from org_ovirt_node.rules import MODE_ENFORCE, MODE_OFF, MODE_WARN, MODES
 
 __all__ = ["ADDON_NAME", "OVIRT_NODE", "SERVICE_NAME", "OBJECT_PATH", "MODES",

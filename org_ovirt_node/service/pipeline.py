@@ -34,7 +34,7 @@ def _reply_value(reply):
 
 
 class Pipeline:
-    """``call_many`` for :func:`org_ovirt_node.adapters.dbus_tree.read_tree` that talks to
+    """``call_many`` for :func:`org_ovirt_node.installer.dbus_reader.read_tree` that talks to
     *service_name* at *object_path* over *connection*; *interfaces* maps each method name to
     the D-Bus interface that defines it."""
 

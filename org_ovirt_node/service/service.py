@@ -11,7 +11,7 @@ from pyanaconda.modules.common.structures.kickstart import KickstartMessage, Kic
 from pykickstart.errors import KickstartError, KickstartParseError
 
 from org_ovirt_node.i18n import _
-from org_ovirt_node.kickstart import ADDON_NAME, OvirtNodeData
+from org_ovirt_node.kickstart.addon import ADDON_NAME, OvirtNodeData
 from org_ovirt_node.sanitize import MAX_SCALAR, excerpt, is_clean_text
 from org_ovirt_node.service.constants import MODES, OVIRT_NODE
 from org_ovirt_node.service.errors import LayoutCheckError, PlanError, describe
@@ -156,7 +156,7 @@ class OvirtNodeService(KickstartService):
         from pyanaconda.modules.common.constants.objects import DEVICE_TREE
         from pyanaconda.modules.common.constants.services import STORAGE
 
-        from org_ovirt_node.adapters.dbus_tree import layout_from_device_tree
+        from org_ovirt_node.installer.dbus_reader import layout_from_device_tree
         from org_ovirt_node.service.pipeline import Pipeline
         viewer = DEVICE_TREE_VIEWER.interface_name
         pipeline = Pipeline(DBus.connection, STORAGE.service_name, DEVICE_TREE.object_path,
@@ -169,8 +169,8 @@ class OvirtNodeService(KickstartService):
         """A :class:`~org_ovirt_node.findings.Report` on the planned layout;
         :class:`LayoutCheckError` saying why if it cannot be read or judged (malformed
         device data, a Storage module that does not answer, anything unexpected)."""
-        from org_ovirt_node.adapters.dbus_tree import DeviceTreeError
         from org_ovirt_node.checker import check
+        from org_ovirt_node.installer.dbus_reader import DeviceTreeError
         try:
             profile = self.profile          # first: no need to read a tree without one
             return check(self.read_planned_layout(), profile)
@@ -185,8 +185,8 @@ class OvirtNodeService(KickstartService):
     def get_plan(self, disks):
         """The plan entries of the profile on *disks*; :class:`PlanError` if a size of the
         profile is beyond what D-Bus carries, or for more disks than a tree may hold."""
-        from org_ovirt_node.adapters.dbus_tree import MAX_DEVICES
-        from org_ovirt_node.service.plan import plan_entries
+        from org_ovirt_node.installer.dbus_reader import MAX_DEVICES
+        from org_ovirt_node.installer.requests import plan_entries
         if len(disks) > MAX_DEVICES:
             raise PlanError(_("%(count)d disks given; at most %(max)d are supported.")
                             % {"count": len(disks), "max": MAX_DEVICES})
@@ -233,7 +233,7 @@ def addon_line(text):
 
 def problems_text(problems):
     """A profile's problems as one message: the first few, then how many more."""
-    from org_ovirt_node.adapters.dbus_tree import printable
+    from org_ovirt_node.installer.dbus_reader import printable
     problems = list(problems)
     text = printable("; ".join(str(p) for p in problems[:MAX_PROBLEMS]))
     if len(text) > MESSAGE_LIMIT:
@@ -244,7 +244,7 @@ def problems_text(problems):
 
 
 def _range_message(key, where):
-    from org_ovirt_node.service.plan import UINT64_MAX
+    from org_ovirt_node.installer.requests import UINT64_MAX
     return _("%(where)s: %(key)s must be between 0 and %(max)d bytes (just under 16 EiB), "
              "the sizes Anaconda's D-Bus API carries.") % {"where": where, "key": key,
                                                           "max": UINT64_MAX}
@@ -252,7 +252,7 @@ def _range_message(key, where):
 
 def sizes_message(profile):
     """Why *profile* holds a size D-Bus cannot carry (the first such size), or ``None``."""
-    from org_ovirt_node.service.plan import sizes_out_of_range
+    from org_ovirt_node.installer.requests import sizes_out_of_range
     bad = sizes_out_of_range(profile)
     if not bad:
         return None
@@ -263,7 +263,7 @@ def sizes_message(profile):
 def refuse_sizes_out_of_range(addon, profile):
     """``KickstartParseError`` on the line of the first override (or else on the header)
     whose size D-Bus cannot carry."""
-    from org_ovirt_node.service.plan import UINT64_MAX
+    from org_ovirt_node.installer.requests import UINT64_MAX
     from org_ovirt_node.units import parse_size
     if not sizes_message(profile):
         return

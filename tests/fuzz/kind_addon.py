@@ -11,7 +11,7 @@ spaces, quotes or control characters; unbalanced quotes, NULs, escape sequences,
 5,000 to 200,000 characters), or mutated from valid sections.
 
 It runs the section the two ways the addon meets it: parsed by a pykickstart
-``KickstartParser`` with :class:`~org_ovirt_node.kickstart.OvirtNodeSection` registered
+``KickstartParser`` with :class:`~org_ovirt_node.kickstart.addon.OvirtNodeSection` registered
 (errors raised, as Anaconda does, and collected, as the linter does), and through the data
 class's Anaconda protocol (``handle_header``/``handle_line``/``handle_end``) followed by
 ``resolve_profile`` (what the installer module does at once).
@@ -32,7 +32,7 @@ from pykickstart.errors import KickstartError
 from pykickstart.parser import KickstartParser
 from pykickstart.version import RHEL9, makeVersion
 
-from org_ovirt_node.kickstart import (
+from org_ovirt_node.kickstart.addon import (
     MAX_LISTED_ERRORS,
     MOUNT_KEYS,
     VERBS,

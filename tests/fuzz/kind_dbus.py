@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzz kind ``dbus``: hostile device-tree data in the shape Anaconda's Storage ``DeviceTree``
 returns (``GetDevices``, ``GetDeviceData``, ``GetFormatData``, ``GetDeviceMountOptions``), fed
-in-process through :mod:`org_ovirt_node.adapters.dbus_tree` (a fake proxy, no bus), the
+in-process through :mod:`org_ovirt_node.installer.dbus_reader` (a fake proxy, no bus), the
 checker, and the conversion of the findings into the ``ValidateLayout`` reply.
 
 Each input is a real-looking tree (disks, /boot, PVs, a VG, a thin pool and thin LVs, swap,
@@ -12,7 +12,7 @@ options, unicode (control and bidi characters, lone surrogates, NUL), thousands 
 The structures travel as plain dicts, as dicts of ``GLib.Variant`` (a dasbus proxy) or as the
 service's own ``LazyStructure`` over an ``a{sv}`` variant (its pipelined reads).
 
-Expected clean rejection: :class:`~org_ovirt_node.adapters.dbus_tree.DeviceTreeError` (and
+Expected clean rejection: :class:`~org_ovirt_node.installer.dbus_reader.DeviceTreeError` (and
 the fake proxy's own error for a device it does not know, as Anaconda answers then).
 Invariants: a layout that is built has unique, printable names, sizes that fit a ``UInt64``,
 and findings that D-Bus can carry. ``GetActions`` is not generated: the adapter never asks.
@@ -376,8 +376,8 @@ def _profile(name):
 
 def run(case):
     from org_ovirt_node import layout as L
-    from org_ovirt_node.adapters.dbus_tree import DeviceTreeError, layout_from_device_tree
     from org_ovirt_node.checker import check
+    from org_ovirt_node.installer.dbus_reader import DeviceTreeError, layout_from_device_tree
     from org_ovirt_node.service.structures import FindingData
     try:
         layout = layout_from_device_tree(FakeDeviceTree(case))

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzz kind ``host``: hostile output of ``lsblk``/``lvs``/``vgs``/``pvs``/``findmnt`` and hostile
 ``etc/fstab`` texts, fed in-process (no tool runs, no file is read) through
-:func:`org_ovirt_node.adapters.host.layout_from_outputs` (decoding, shape checks, the layout),
+:func:`org_ovirt_node.host.reader.layout_from_outputs` (decoding, shape checks, the layout),
 then ``verify`` (the layout rules plus the health rules) and both renderings of its report.
 
 Each input starts from a real-looking oVirt Node host (one to three disks, /boot, an EFI
@@ -14,7 +14,7 @@ bytes, truncation, flipped and Latin-1 bytes, hostile number tokens, deep nestin
 top-level types) and the fstab text (getmntent escapes, stray backslashes, Latin-1, CRLF,
 ``#`` inside fields, overlong fields, NULs, many lines).
 
-Expected clean rejection: :class:`~org_ovirt_node.adapters.host.HostError`, whose message
+Expected clean rejection: :class:`~org_ovirt_node.host.reader.HostError`, whose message
 must be one printable line. Invariants of a layout that is built: every name, format, mount
 point and option printable; sizes within a u64; percentages finite in 0..100; the report
 renders as text that encodes as UTF-8 and as JSON.
@@ -411,9 +411,9 @@ def _printable(text, what):
 
 
 def run(case):
-    from org_ovirt_node.adapters.host import HostError, layout_from_outputs
     from org_ovirt_node.findings import render_text
-    from org_ovirt_node.health import verify
+    from org_ovirt_node.host.health import verify
+    from org_ovirt_node.host.reader import HostError, layout_from_outputs
     out = case["outputs"]
     try:
         layout = layout_from_outputs(out["lsblk"], out["lvs"], out["vgs"], out["pvs"],

@@ -12,10 +12,11 @@ quotes, control characters, 20,000 characters); unbalanced quotes, NULs, CRs, a 
 ``%addon org_ovirt_node`` section from the ``addon`` kind; ``%pre``/``%post``/``%packages``
 sections, unknown or unterminated ones; lines of up to 1 MB; rarely thousands of logvols.
 
-It runs :func:`~org_ovirt_node.linter.lint_text` (sometimes another syntax version) or
-:func:`~org_ovirt_node.linter.lint_file` on a temporary file (sometimes with bytes that are
-not UTF-8). Expected: a report, or :class:`~org_ovirt_node.linter.LintInputError`. Anything
-else is a crash, and so is a broken invariant: an exit code other than 0/1/2, a finding
+It runs :func:`~org_ovirt_node.kickstart.linter.lint_text` (sometimes another syntax version) or
+:func:`~org_ovirt_node.kickstart.linter.lint_file` on a temporary file (sometimes with bytes
+that are not UTF-8). Expected: a report, or
+:class:`~org_ovirt_node.kickstart.linter.LintInputError`. Anything else is a crash, and so is a
+broken invariant: an exit code other than 0/1/2, a finding
 with an unknown code, a line outside the file, a message that is not one printable line,
 longer than a few hundred characters or quoting the secret line beyond a short excerpt.
 """
@@ -27,7 +28,7 @@ import tempfile
 from pykickstart.version import RHEL9, makeVersion
 
 from org_ovirt_node import rules as catalog
-from org_ovirt_node.linter import LintInputError, exit_code, lint_file, lint_text
+from org_ovirt_node.kickstart.linter import LintInputError, exit_code, lint_file, lint_text
 from org_ovirt_node.sanitize import excerpt
 
 try:

@@ -227,7 +227,7 @@ def build(case):
     from blivet.formats import get_format
     from blivet_helpers import existing_lvm
 
-    from org_ovirt_node.discovery import discover_disks
+    from org_ovirt_node.planning.discovery import discover_disks
     paths = [_write(i, d) for i, d in enumerate(case["disks"])]
     b = blivet.Blivet()
     disks = discover_disks(b, paths)
@@ -269,8 +269,8 @@ def _numbers(parts):
 
 # --- the run -------------------------------------------------------------------------------
 def _installed(b):
-    from org_ovirt_node.adapters.blivet_tree import device_record
     from org_ovirt_node.layout import Layout
+    from org_ovirt_node.planning.blivet_reader import device_record
     wanted = set()
     for dev in b.devicetree.devices:
         if not dev.exists:
@@ -325,7 +325,7 @@ def _injected(stage, b):
 
 def run(case):
     from org_ovirt_node.checker import check
-    from org_ovirt_node.planner import PlanError, plan, tree_state
+    from org_ovirt_node.planning.planner import PlanError, plan, tree_state
 
     profile = _profile(case["profile"])
     b, disks = build(case)

@@ -28,8 +28,9 @@ from types import SimpleNamespace
 import yaml
 
 from org_ovirt_node import names
-from org_ovirt_node.anaconda_conf import render_dropin
 from org_ovirt_node.design import Disk, DiskFacts, design
+from org_ovirt_node.installer.dropin import render_dropin
+from org_ovirt_node.planning.render import render_kickstart
 from org_ovirt_node.profile import (
     KIND_PARTITION,
     PROFILE_DIR,
@@ -37,7 +38,6 @@ from org_ovirt_node.profile import (
     load_profile,
     load_profile_text,
 )
-from org_ovirt_node.render import render_kickstart
 from org_ovirt_node.sanitize import excerpt
 
 KIND = "profiles"

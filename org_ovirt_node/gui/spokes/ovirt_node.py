@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Graphical spoke: the same decisions as the text spoke (``org_ovirt_node.ui_model``), shown
-in a Glade window with an info bar (error in enforce mode, warning otherwise).
+"""Graphical spoke: the same decisions as the text spoke
+(``org_ovirt_node.installer.ui_model``), shown in a Glade window with an info bar (error in
+enforce mode, warning otherwise).
 
 The D-Bus calls are shared with the text spoke (``fetch_state``, ``generate_layout``), so this
-module only maps a :class:`~org_ovirt_node.ui_model.SpokeState` onto widgets.
+module only maps a :class:`~org_ovirt_node.installer.ui_model.SpokeState` onto widgets.
 """
 from dasbus.error import DBusError
 from pyanaconda.core.constants import THREAD_EXECUTE_STORAGE, THREAD_STORAGE
@@ -11,8 +12,8 @@ from pyanaconda.threading import threadMgr
 from pyanaconda.ui.categories.system import SystemCategory
 from pyanaconda.ui.gui.spokes import NormalSpoke
 
-from org_ovirt_node import ui_model
 from org_ovirt_node.i18n import DOMAIN, N_, _
+from org_ovirt_node.installer import ui_model
 from org_ovirt_node.service.constants import OVIRT_NODE
 from org_ovirt_node.tui.spokes.ovirt_node import fetch_state, generate_layout
 

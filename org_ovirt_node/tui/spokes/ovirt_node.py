@@ -2,7 +2,8 @@
 """Text-mode spoke: the addon's findings on the layout Anaconda plans now.
 
 Thin glue: it asks the addon service (``Mode``, ``Profile``, ``ValidateLayout()``) over D-Bus
-and lets :mod:`org_ovirt_node.ui_model` decide what to show. Its one action asks Anaconda's
+and lets :mod:`org_ovirt_node.installer.ui_model` decide what to
+show. Its one action asks Anaconda's
 Storage module for automatic partitioning with the LVM thin provisioning scheme, which the
 shipped ``/etc/anaconda/conf.d`` drop-in turns into the profile's layout.
 """
@@ -25,8 +26,8 @@ from simpleline.render.containers import ListColumnContainer
 from simpleline.render.screen import InputState
 from simpleline.render.widgets import TextWidget
 
-from org_ovirt_node import ui_model
 from org_ovirt_node.i18n import _
+from org_ovirt_node.installer import ui_model
 from org_ovirt_node.service.constants import OVIRT_NODE
 
 __all__ = ["OvirtNodeSpoke", "fetch_state", "generate_layout"]

@@ -618,7 +618,7 @@ def loop_disk(b, loop, sys_root="/sys"):
     own scan would make it a LoopDevice, which blivet never partitions.)"""
     from blivet.devices import DiskDevice
 
-    from org_ovirt_node.discovery import read_existing_label
+    from org_ovirt_node.planning.discovery import read_existing_label
 
     name = os.path.basename(loop)
     disk = DiskDevice(name, exists=True)
@@ -717,7 +717,7 @@ def apply_plan(profile, disk_args: Sequence, clear="none", yes=False, vg_name=No
         # device, nothing attached, nothing scanned.
         import blivet
 
-        from org_ovirt_node.discovery import DiscoveryError, discover_disks
+        from org_ovirt_node.planning.discovery import DiscoveryError, discover_disks
         b = blivet.Blivet()
         try:
             disks = discover_disks(b, [t.path for t in targets])
@@ -731,7 +731,7 @@ def apply_plan(profile, disk_args: Sequence, clear="none", yes=False, vg_name=No
 def _apply_on_block_devices(profile, targets, clear, yes, vg_name, fstype, log):
     import blivet
 
-    from org_ovirt_node.discovery import DiscoveryError, discover_disks
+    from org_ovirt_node.planning.discovery import DiscoveryError, discover_disks
 
     b = blivet.Blivet()
     try:
@@ -781,7 +781,7 @@ def _deactivate(b, log):
 def _plan_checked(profile, b, disks, clear, vg_name, fstype, log):
     """(Applied, blivet actions) of a plan that passes the profile and touches only *disks*;
     ApplyError otherwise. The actions are logged."""
-    from org_ovirt_node.planner import PlanError, plan
+    from org_ovirt_node.planning.planner import PlanError, plan
 
     names = [d.name for d in disks]
     try:

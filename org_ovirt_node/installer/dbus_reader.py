@@ -28,8 +28,8 @@ need the metadata size (ONN014) report that they were not checked (``Layout.sour
 from collections import namedtuple
 
 from org_ovirt_node import layout as L
-from org_ovirt_node.adapters import kind_from_blivet_type
 from org_ovirt_node.i18n import N_, _
+from org_ovirt_node.layout import kind_from_blivet_type
 from org_ovirt_node.sanitize import MAX_SCALAR, excerpt
 
 __all__ = ["DeviceTreeError", "DeviceRecord", "read_tree", "layout_from_records",

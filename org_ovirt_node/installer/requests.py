@@ -9,7 +9,7 @@ recommendation at install time; its entry carries the design's floor (``swap.min
 platform's boot partitions (BIOS boot, EFI) are left to Anaconda, as the drop-in leaves them.
 """
 from org_ovirt_node import design as D
-from org_ovirt_node.adapters.dbus_tree import UINT64_MAX
+from org_ovirt_node.installer.dbus_reader import UINT64_MAX
 
 # blivet.devicefactory.DEVICE_TYPE_* (stable public values; a test compares them with blivet).
 DEVICE_TYPE_LVM = 0

@@ -73,7 +73,7 @@ KICKSTART_RULES = {}
 """Checks only a kickstart allows (slug -> rule, like :data:`org_ovirt_node.checker.RULES`);
 one with the slug of a layout rule replaces it for kickstarts. Their context is the
 checker's plus ``handler`` (pykickstart's), ``line_of`` and ``issues`` (unresolved
-references from :func:`~org_ovirt_node.adapters.kickstart.layout_from_handler`)."""
+references from :func:`~org_ovirt_node.kickstart.reader.layout_from_handler`)."""
 _GROW_RULES = ("min-size",)
 
 
@@ -513,7 +513,7 @@ def parse_kickstart(text, base_dir=".", ks_version=DEFAULT_KS_VERSION, expansion
     handler is reused: it is valid until the next parse with the same version."""
     from pykickstart.parser import KickstartParser
 
-    from org_ovirt_node.kickstart import OvirtNodeData, OvirtNodeSection
+    from org_ovirt_node.kickstart.addon import OvirtNodeData, OvirtNodeSection
     if expansion is None:
         expansion = expand_includes(text, base_dir)
     handler = _reusable(ks_version).fresh()
@@ -644,7 +644,7 @@ def _unsplittable_line(expansion):
 def _syntax_message(exc, expansion, lineno):
     """pykickstart's message for *exc*, quoting at most a short excerpt of the line (which
     may come from any %include-d file of the machine), and where in an included file."""
-    from org_ovirt_node.kickstart import limit_quoted
+    from org_ovirt_node.kickstart.addon import limit_quoted
     source = expansion.lines[lineno - 1] if lineno else ""
     message = getattr(exc, "message", None)
     if message:
@@ -726,7 +726,7 @@ def _resolve(data, profile, findings):
                 return data.resolve_profile()
         return data.resolve_profile(base=base) if data.seen else base
     except Exception as exc:  # noqa: BLE001 - resolve_profile raises KickstartParseError
-        from org_ovirt_node.kickstart import limit_quoted
+        from org_ovirt_node.kickstart.addon import limit_quoted
         findings.add("ks-addon", getattr(exc, "message", None) or limit_quoted(exc),
                      line=getattr(exc, "lineno", None))
         return None
@@ -767,8 +767,8 @@ def _partitioning(handler, expansion, profile, filename, findings):
         return
     if profile is None:
         return  # the %addon problem is reported; nothing to judge against
-    from org_ovirt_node.adapters.kickstart import layout_from_handler
     from org_ovirt_node.checker import RULES, Context, run_rules
+    from org_ovirt_node.kickstart.reader import layout_from_handler
     layout, issues = layout_from_handler(handler, profile, origin=filename, line_of=line_of)
     ctx = Context(layout, profile)
     ctx.handler, ctx.line_of, ctx.issues = handler, line_of, issues
@@ -867,7 +867,7 @@ def _vg_reserve(ctx):
     profile, vg_dev = ctx.profile, ctx.root_vg
     if vg_dev is None or (not profile.reserve_percent and not profile.reserve_min):
         return
-    from org_ovirt_node.adapters.kickstart import kickstart_name
+    from org_ovirt_node.kickstart.reader import kickstart_name
     vg = next((v for v in ctx.handler.volgroup.vgList
                if kickstart_name(v.vgname) == vg_dev.name), None)
     if vg is None or vg.preexist:

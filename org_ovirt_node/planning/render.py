@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Renderings of a :class:`~org_ovirt_node.planner.Plan`: kickstart text, a human tree.
+"""Renderings of a :class:`~org_ovirt_node.planning.planner.Plan`: kickstart text, a human tree.
 
 The kickstart is rendered from the plan's :class:`~org_ovirt_node.design.Design`, the same
 requests the planner gave blivet (minimum sizes and ``--grow``), so Anaconda computes the

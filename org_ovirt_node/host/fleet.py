@@ -13,7 +13,7 @@ import os
 import re
 from typing import List, NamedTuple, Optional, Tuple
 
-from org_ovirt_node.adapters.host import HostError, clean, decode_json, read_file
+from org_ovirt_node.host.reader import HostError, clean, decode_json, read_file
 from org_ovirt_node.i18n import _
 from org_ovirt_node.sanitize import excerpt
 from org_ovirt_node.units import MiB

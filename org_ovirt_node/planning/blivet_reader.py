@@ -5,7 +5,7 @@ Walks ``devices`` rather than ``Blivet.mountpoints``, which drops entries (dupli
 points collapse, and filesystems the running kernel cannot mount disappear).
 """
 from org_ovirt_node import layout as L
-from org_ovirt_node.adapters import kind_from_blivet_type
+from org_ovirt_node.layout import kind_from_blivet_type
 
 _FORMAT_NAMES = {"disklabel": None}
 

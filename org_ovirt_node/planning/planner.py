@@ -32,6 +32,7 @@ from org_ovirt_node.design import (  # noqa: F401 - the planner's public names
 )
 from org_ovirt_node.i18n import _
 from org_ovirt_node.names import check_lvm_name
+from org_ovirt_node.planning.blivet_reader import layout_from_blivet
 from org_ovirt_node.units import format_size
 
 CLEAR_NONE, CLEAR_ALL = "none", "all"
@@ -136,7 +137,7 @@ class _DiskUse:
 
 def _disk_use(disk, clear):
     """How *disk* may be used. Without the clear option naming it, a disk is labelled only if
-    it is provably empty (:func:`~org_ovirt_node.discovery.disk_contents`); a partition
+    it is provably empty (:func:`~org_ovirt_node.planning.discovery.disk_contents`); a partition
     table lends its largest free region; anything else (a whole-disk filesystem or PV,
     data nobody recognises) is refused with what was found."""
     if disk.name in clear:
@@ -148,7 +149,7 @@ def _disk_use(disk, clear):
                 % {"label": disk.format.label_type}))
         regions = _free_regions(disk)
         return _DiskUse(regions[0] if regions else 0, disk.format.label_type, False)
-    from org_ovirt_node.discovery import disk_contents
+    from org_ovirt_node.planning.discovery import disk_contents
     found = disk_contents(disk)
     if found is None:
         return _DiskUse(max(int(disk.size) - LABEL_OVERHEAD, 0), None, True)
@@ -416,8 +417,7 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
     try:
         _schedule(blivet, disks, clear, relabel, design, passphrase)
         from org_ovirt_node.checker import check
-        from org_ovirt_node.layout import Layout
-        layout = Layout.from_blivet(blivet, origin=_("plan"))
+        layout = layout_from_blivet(blivet, origin=_("plan"))
         report = check(installed_layout(blivet), profile)
         new_actions = [a for a in blivet.devicetree.actions if a not in before]
         _audit(new_actions, existing, relabel)
@@ -457,8 +457,8 @@ def installed_layout(b):
     """The layout being installed: every device the plan creates and what it is built on
     (the chosen disks, their new partitions), not what merely exists beside it (a swap
     partition on another disk is no part of the new system and must not fail its checks)."""
-    from org_ovirt_node.adapters.blivet_tree import device_record
     from org_ovirt_node.layout import Layout
+    from org_ovirt_node.planning.blivet_reader import device_record
     wanted = set()
     for dev in b.devicetree.devices:
         if not dev.exists:

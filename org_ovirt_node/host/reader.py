@@ -17,7 +17,7 @@ Three layers, so everything but the first can be fed text without running anythi
   chains the last two; :func:`read_host` is the whole thing.
 
 Besides its devices, the layout carries what only LVM and findmnt know, in ``layout.facts``
-(read by ``verify --pre-upgrade``, :mod:`org_ovirt_node.preupgrade`): ``lvm`` (device name ->
+(read by ``verify --pre-upgrade``, :mod:`org_ovirt_node.host.preupgrade`): ``lvm`` (device name ->
 ``{"vg", "lv", "tags", "profile"}``), ``vg_tags`` and ``fs_avail`` (mount point -> free bytes).
 
 Every way the input can be wrong ends in :class:`HostError`, whose message names the tool

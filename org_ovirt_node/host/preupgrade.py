@@ -28,7 +28,7 @@ room below that threshold, in the pool as it is now: the gate does not count on 
 extending the pool during the update; where the VG has the space, the fix is one
 ``lvextend``.
 
-Facts come from the host's own tools through :mod:`org_ovirt_node.adapters.host`
+Facts come from the host's own tools through :mod:`org_ovirt_node.host.reader`
 (lsblk/lvs/vgs/findmnt for the layout with tags and profiles, ``lvmconfig`` for the
 threshold, as ``nodectl check`` reads it) and a few bounded file reads (``/proc/cmdline``,
 ``/var/imgbased/.skip-volumes``, the kernel files of the current layer in ``/boot``).
@@ -42,7 +42,8 @@ import stat
 from collections import OrderedDict
 from typing import NamedTuple, Optional, Tuple
 
-from org_ovirt_node import checker, health
+from org_ovirt_node import checker
+from org_ovirt_node.host import health
 from org_ovirt_node.i18n import _
 from org_ovirt_node.units import GiB, MiB
 from org_ovirt_node.units import format_size as fs
@@ -506,7 +507,7 @@ def volume_list(root, read, cmdline_path="/proc/cmdline"):
     """(volumes, why) as constants.volume_paths() decides them on this host: the
     .skip-volumes file, else node_storage=minimal on the command line (the running kernel's;
     with *root*, that root's /etc/default/grub), else the defaults."""
-    from org_ovirt_node.adapters.host import HostError
+    from org_ovirt_node.host.reader import HostError
     if os.path.exists(_under(root, SKIP_VOLUMES_PATH)):
         return MINIMUM_VOLUMES, ".skip-volumes"
     try:
@@ -545,7 +546,7 @@ def parse_threshold(raw):
 def read_threshold(layout, run):
     """(threshold, error) for the pool of /: lvmconfig with the pool's profile, as
     ``nodectl check`` asks it."""
-    from org_ovirt_node.adapters.host import HostError
+    from org_ovirt_node.host.reader import HostError
     from org_ovirt_node.sanitize import excerpt
     root = layout.mounted("/")
     pool = layout.thin_pool_of(root) if root is not None else None
@@ -600,7 +601,7 @@ def read_upgrade_facts(layout, root=None, run=None, read=None, image_size=None,
                        cmdline_path="/proc/cmdline") -> UpgradeFacts:
     """The facts of this host (or of the installed *root*) besides its layout. *run* and
     *read* default to the host adapter's bounded :func:`run_tool` and :func:`read_file`."""
-    from org_ovirt_node.adapters import host
+    from org_ovirt_node.host import reader as host
     run = run or host.run_tool
     read = read or host.read_file
     volumes, why = volume_list(root, read, cmdline_path)
