@@ -150,6 +150,28 @@ def old_btrfs_twins(records, label="data"):
     return out
 
 
+class FakeDeviceTree:
+    """The DeviceTree calls the readers make, served in-process from records (no bus)."""
+
+    def __init__(self, records):
+        self.records = records
+
+    def GetDevices(self):  # noqa: N802
+        return list(self.records)
+
+    def GetDisks(self):  # noqa: N802
+        return [k for k, (d, f, o) in self.records.items() if d["is-disk"]]
+
+    def GetDeviceData(self, key):  # noqa: N802
+        return self.records[key][0]
+
+    def GetFormatData(self, key):  # noqa: N802
+        return self.records[key][1]
+
+    def GetDeviceMountOptions(self, key):  # noqa: N802
+        return self.records[key][2]
+
+
 def _variant_dict(data):
     """Plain values as the D-Bus types Anaconda uses; a ``Variant`` is passed as it is (so a
     test can serve wrongly typed data)."""
@@ -193,6 +215,9 @@ def make_device_tree_interface():
         def GetDevices(self) -> List[Str]:  # noqa: N802
             return list(self.records)
 
+        def GetDisks(self) -> List[Str]:  # noqa: N802
+            return [k for k, (d, f, o) in self.records.items() if d["is-disk"]]
+
         def GetMountPoints(self) -> Dict[Str, Str]:  # noqa: N802
             return {f["attrs"]["mount-point"]: key for key, (d, f, o) in self.records.items()
                     if "mount-point" in f["attrs"]}
@@ -233,6 +258,92 @@ class StoragePeer:
         self.loop.quit()
         self.thread.join(5)
         self.bus.disconnect()
+
+
+_VIEWER = "org.fedoraproject.Anaconda.Modules.Storage.DeviceTree.Viewer"
+_HANDLER = "org.fedoraproject.Anaconda.Modules.Storage.DeviceTree.Handler"
+_PREPARED_XML = """<node>
+<interface name="%s">
+ <method name="GetDevices"><arg type="as" direction="out"/></method>
+ <method name="GetDisks"><arg type="as" direction="out"/></method>
+ <method name="GetMountPoints"><arg type="a{ss}" direction="out"/></method>
+ <method name="GetDeviceData"><arg type="s" direction="in"/>
+  <arg type="a{sv}" direction="out"/></method>
+ <method name="GetFormatData"><arg type="s" direction="in"/>
+  <arg type="a{sv}" direction="out"/></method>
+</interface>
+<interface name="%s">
+ <method name="GetDeviceMountOptions"><arg type="s" direction="in"/>
+  <arg type="s" direction="out"/></method>
+</interface>
+</node>""" % (_VIEWER, _HANDLER)
+
+
+class PreparedStoragePeer:
+    """The same DeviceTree members as :class:`StoragePeer`, answered with replies packed
+    once per layout and dispatched by Gio itself (no dasbus in the peer): a Storage module
+    that costs next to nothing, so the bench measures the addon's side of a read. Counts
+    the calls per method (``calls``)."""
+
+    def __init__(self, address, records):
+        from gi.repository import GLib
+        self.address = address
+        self.calls = {}
+        self.replies = {}
+        self.serve(records)
+        self.context = GLib.MainContext.new()
+        self.loop = GLib.MainLoop(self.context)
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        if not self.ready.wait(10):
+            raise RuntimeError("the prepared Storage peer did not start")
+
+    def serve(self, records):
+        """Serve another layout from now on (all replies packed here)."""
+        from gi.repository import GLib
+        mounts = {f["attrs"]["mount-point"]: key for key, (d, f, o) in records.items()
+                  if "mount-point" in f["attrs"]}
+        per_key = {"GetDeviceData": {}, "GetFormatData": {}, "GetDeviceMountOptions": {}}
+        for key, (data, fdata, options) in records.items():
+            per_key["GetDeviceData"][key] = GLib.Variant("(a{sv})", (_variant_dict(data),))
+            per_key["GetFormatData"][key] = GLib.Variant("(a{sv})", (_variant_dict(fdata),))
+            per_key["GetDeviceMountOptions"][key] = GLib.Variant("(s)", (options,))
+        self.replies = dict(per_key, **{
+            "GetDevices": GLib.Variant("(as)", (list(records),)),
+            "GetDisks": GLib.Variant("(as)", ([k for k, (d, f, o) in records.items()
+                                               if d["is-disk"]],)),
+            "GetMountPoints": GLib.Variant("(a{ss})", (mounts,)),
+        })
+
+    def _run(self):
+        from gi.repository import Gio, GLib
+        self.context.push_thread_default()
+        self.connection = Gio.DBusConnection.new_for_address_sync(
+            self.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        info = Gio.DBusNodeInfo.new_for_xml(_PREPARED_XML)
+        for interface in info.interfaces:
+            self.connection.register_object(DEVICE_TREE_PATH, interface, self._call, None,
+                                            None)
+        self.connection.call_sync(
+            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+            "RequestName", GLib.Variant("(su)", (STORAGE_SERVICE, 0)), None,
+            Gio.DBusCallFlags.NONE, -1, None)
+        self.ready.set()
+        self.loop.run()
+
+    def _call(self, connection, sender, path, interface, method, parameters, invocation):
+        self.calls[method] = self.calls.get(method, 0) + 1
+        reply = self.replies[method]
+        if parameters.n_children():
+            reply = reply[parameters.get_child_value(0).get_string()]
+        invocation.return_value(reply)
+
+    def stop(self):
+        self.context.invoke_full(0, self.loop.quit)
+        self.thread.join(5)
+        self.connection.close_sync(None)
 
 
 def start_service(address, stderr=None):

@@ -348,3 +348,44 @@ def test_profile_value_is_shown_whole_only_when_it_names_a_file(tmp_path):
     with pytest.raises(KickstartParseError) as broken:
         data.resolve_profile()
     assert str(path) in str(broken.value)
+
+
+# --- overrides autopart cannot honour ---------------------------------------------------------
+def _with_handler(text):
+    """(section data, pykickstart handler) of *text* parsed with a real parser."""
+    handler = makeVersion(RHEL9)
+    parser = KickstartParser(handler)
+    data = OvirtNodeData()
+    parser.registerSection(OvirtNodeSection(handler, data=data))
+    parser.readKickstartFromString(text)
+    return data, handler
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("autopart\n%addon org_ovirt_node\n\n# bigger /var\nmount /var min=8GiB\n%end\n", 5,
+     ["autopart creates /var at 5 GiB", "8 GiB"]),
+    ("autopart --type=thinp\n%addon org_ovirt_node\nrequire /srv min=1GiB\n%end\n", 3,
+     ["autopart does not create /srv"]),
+    ("autopart --type=lvm\n%addon org_ovirt_node\n%end\n", 2,
+     ["autopart --type=lvm creates no thin pool"]),
+    ("autopart --fstype=ext2\n%addon org_ovirt_node\n%end\n", 2,
+     ["autopart formats / as ext2"]),
+])
+def test_autopart_refusal_names_the_line_what_autopart_makes_and_the_fix(text, line, words):
+    data, handler = _with_handler(text)
+    refusal = data.autopart_refusal(data.resolve_profile(), handler.autopart)
+    assert isinstance(refusal, KickstartParseError)
+    assert refusal.lineno == line
+    for word in words:
+        assert word in refusal.message
+    assert "Fix:" in refusal.message
+
+
+@pytest.mark.parametrize("text", [
+    "autopart\n%addon org_ovirt_node\n%end\n",                       # the shipped profile
+    "%addon org_ovirt_node\nmount /var min=8GiB\n%end\n",              # no autopart
+    "autopart --type=thinp --fstype=ext4\n%addon org_ovirt_node\nmount /var min=2GiB\n%end\n",
+])
+def test_autopart_refusal_is_none_when_autopart_builds_it(text):
+    data, handler = _with_handler(text)
+    assert data.autopart_refusal(data.resolve_profile(), handler.autopart) is None

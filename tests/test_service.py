@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pytest
 import service_helpers as H
-from dasbus.typing import get_native
+from dasbus.typing import Structure, get_native
 
 H.use_double()
 
@@ -373,3 +373,205 @@ def test_set_profile_problems_are_listed_briefly(iface, tmp_path):
 def test_plan_for_too_many_disks_is_refused(iface):
     with pytest.raises(InvalidValueError, match="disks"):
         iface.GetPlan(["sd%d" % i for i in range(100_001)])
+
+
+# --- %addon overrides autopart cannot honour (issue 12 item 3, issue 10) --------------------
+AUTOPART_VAR = "\n%addon org_ovirt_node{mode}\nmount /var min=8GiB\n%end\nautopart{opts}\n"
+
+
+def test_override_autopart_cannot_honour_is_refused_at_its_line(iface):
+    report = read(iface, AUTOPART_VAR.format(mode="", opts=" --type=thinp"))
+    assert len(report["error-messages"]) == 1, report
+    message = report["error-messages"][0]
+    assert message["line-number"] == 3                      # the 'mount /var' line
+    text = message["message"]
+    assert "autopart creates /var at 5 GiB" in text and "8 GiB" in text   # what it builds
+    assert "Fix:" in text and "ovirt-node-layout plan --format kickstart" in text
+    assert not iface.Kickstarted and iface.Profile == "ovirt-node"
+
+
+def test_same_override_without_autopart_is_accepted(iface):
+    # (Anaconda hands this module only %addon and autopart: part lines stay with Storage.)
+    report = read(iface, "%addon org_ovirt_node\nmount /var min=8GiB\n%end\n")
+    assert report["error-messages"] == [], report
+    assert iface.implementation.profile.mounts["/var"].min_size == 8 * GiB
+
+
+@pytest.mark.parametrize("ks", [
+    "autopart\n%addon org_ovirt_node\n%end\n",
+    "autopart --type=thinp --fstype=ext4\n%addon org_ovirt_node --mode=enforce\n%end\n",
+])
+def test_shipped_profile_with_autopart_is_accepted(iface, ks):
+    """The drop-in is rendered from the shipped profile: autopart honours it."""
+    assert read(iface, ks)["error-messages"] == []
+    assert iface.Kickstarted
+
+
+@pytest.mark.parametrize("opts,words", [
+    (" --type=lvm", "autopart --type=lvm creates no thin pool"),
+    (" --type=plain", "autopart --type=plain creates no thin pool"),
+    (" --fstype=ext2", "autopart formats / as ext2"),
+])
+def test_autopart_options_the_profile_refuses_are_reported_at_the_header(iface, opts, words):
+    report = read(iface, "\nautopart%s\n%%addon org_ovirt_node\n%%end\n" % opts)
+    assert [m["line-number"] for m in report["error-messages"]] == [3], report
+    assert words in report["error-messages"][0]["message"]
+
+
+def test_warn_mode_makes_it_a_kickstart_warning_and_off_mode_silent(iface):
+    report = read(iface, AUTOPART_VAR.format(mode=" --mode=warn", opts=""))
+    assert report["error-messages"] == []
+    assert len(report["warning-messages"]) == 1
+    assert "autopart creates /var at 5 GiB" in report["warning-messages"][0]["message"]
+    again = OvirtNodeInterface(OvirtNodeService())
+    assert read(again, AUTOPART_VAR.format(mode=" --mode=off", opts="")) == \
+        {"error-messages": [], "warning-messages": []}
+
+
+def test_autopart_check_failing_unexpectedly_is_a_kickstart_error(iface, monkeypatch):
+    import org_ovirt_node.design as design
+
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError("float division by zero")
+    monkeypatch.setattr(design, "autopart_shortfalls", boom)
+    report = read(iface, "autopart\n%addon org_ovirt_node\n%end\n")
+    assert [m["line-number"] for m in report["error-messages"]] == [2]
+    assert "ZeroDivisionError" in report["error-messages"][0]["message"]
+
+
+def test_autopart_is_read_but_never_written_back(iface):
+    read(iface, "autopart --type=thinp\n%addon org_ovirt_node --mode=warn\n%end\n")
+    assert iface.KickstartCommands == ["autopart"]
+    assert "autopart" not in iface.GenerateKickstart()
+
+
+# --- GetLayoutReport, GetRepairPlan, GetDeviceRequests (without a bus) ------------------------
+def _compliant_layout(tmp_path, **kwargs):
+    from blivet_helpers import compliant_tree
+
+    from org_ovirt_node.planning.blivet_reader import layout_from_blivet
+    return layout_from_blivet(compliant_tree(str(tmp_path), **kwargs))
+
+
+def test_layout_report_reads_the_tree_once(iface, tmp_path):
+    layout = _compliant_layout(tmp_path)
+    reads = []
+    iface.implementation.read_planned_layout = lambda: reads.append(1) or layout
+    report = get_native(iface.GetLayoutReport())
+    assert reads == [1]
+    assert report["mode"] == "enforce" and report["profile"] == "ovirt-node"
+    assert {f["code"] for f in report["findings"]} == \
+        {f["code"] for f in get_native(iface.ValidateLayout())}
+    rows = {r["mount-point"]: r for r in report["mounts"]}
+    assert rows["/"]["device-kind"] == "thin LV" and rows["/"]["pool"] == "onn-pool00"
+    assert rows["/var"]["minimum"] == 5 * GiB and rows["/var"]["status"] == "warning"
+    assert rows["/boot"]["status"] == "ok"
+    pool = report["pool"]
+    assert pool["name"] == "onn-pool00" and pool["vg"] == "onn"
+    assert pool["used"] + pool["free"] == pool["size"] and pool["vg-reserve"] > 0
+
+
+def test_layout_report_on_a_malformed_tree_is_a_layout_check_error(iface):
+    from org_ovirt_node.installer.dbus_reader import DeviceTreeError
+
+    def unreadable():
+        raise DeviceTreeError("Anaconda's device tree: size is '6 GiB' (str)")
+    iface.implementation.read_planned_layout = unreadable
+    with pytest.raises(LayoutCheckError, match="size is '6 GiB'"):
+        iface.GetLayoutReport()
+
+
+def test_repair_plan_structures(iface, tmp_path):
+    from blivet.size import Size
+    from blivet_helpers import compliant_tree
+    b = compliant_tree(str(tmp_path))
+    b.destroy_device(b.devicetree.get_device_by_name("onn-var"))
+    b.devicetree.get_device_by_name("onn-tmp").size = Size("512 MiB")
+    records = H.records_from_blivet(b, id_based=True)
+    from org_ovirt_node.installer.dbus_reader import layout_and_keys
+    iface.implementation.read_planned_tree = lambda: layout_and_keys(H.FakeDeviceTree(records))
+    plan = get_native(iface.GetRepairPlan())
+    assert plan["can-apply"] and plan["refusals"] == []
+    by = {(c["action"], c["mount-point"]): c for c in plan["changes"]}
+    add = by[("add", "/var")]
+    assert add["device"] == "" and add["original-request"]["device-size"] == 0
+    request = add["request"]
+    assert (request["device-type"], request["device-size"], request["device-name"],
+            request["container-name"], request["format-type"], request["mount-point"]) == \
+        (DEVICE_TYPE_LVM_THINP, 5 * GiB, "var", "onn", "xfs", "/var")
+    assert request["reformat"] and add["mount-options"] == "defaults,discard"
+    assert request["disks"] == [H.device_key(b.devicetree.get_device_by_name("disk0.img"),
+                                             True)]
+    grow = by[("grow", "/tmp")]
+    tmp_id = H.device_key(b.devicetree.get_device_by_name("onn-tmp"), True)
+    assert grow["device"] == tmp_id == grow["request"]["device-spec"]
+    assert grow["original-request"]["device-size"] == 512 * 1024 ** 2
+    assert grow["request"]["device-size"] == 1 * GiB
+    assert not grow["request"]["reformat"] and not grow["original-request"]["reformat"]
+    options = by[("options", "/")]
+    assert options["mount-options"] == "defaults,discard"
+    assert options["device"] == H.device_key(b.devicetree.get_device_by_name("onn-root"),
+                                             True)
+    assert [c["action"] for c in plan["changes"]][:2] == ["add", "grow"]
+
+
+def test_device_requests(iface, monkeypatch):
+    monkeypatch.setattr(iface.implementation, "_disk_sizes",
+                        lambda disks: [(d, 100 * GiB) for d in disks])
+    import org_ovirt_node.installer.requests as R
+    monkeypatch.setattr(R, "host_firmware", lambda: "uefi")
+    monkeypatch.setattr(R, "host_ram", lambda: 8 * GiB)
+    requests = get_native(iface.GetDeviceRequests(["sda"]))
+    assert (requests[0]["format-type"], requests[0]["mount-point"]) == ("efi", "/boot/efi")
+    by_mount = {r["mount-point"]: r for r in requests if r["mount-point"]}
+    assert by_mount["/"]["device-type"] == DEVICE_TYPE_LVM_THINP
+    assert by_mount["/"]["container-name"] == "onn"
+    assert by_mount["/"]["container-size-policy"] == -1
+    assert by_mount["/boot"]["device-type"] == DEVICE_TYPE_PARTITION
+    swap = [r for r in requests if r["format-type"] == "swap"]
+    assert swap[0]["device-type"] == DEVICE_TYPE_LVM and swap[0]["device-size"] == 4 * GiB
+    # every field of Anaconda's DeviceFactoryRequest is there
+    assert len(requests[0]) == 17
+
+
+def test_device_requests_honour_the_kickstart_overrides(iface, monkeypatch):
+    read(iface, "%addon org_ovirt_node\nmount /var min=8GiB\n%end\n")
+    monkeypatch.setattr(iface.implementation, "_disk_sizes",
+                        lambda disks: [(d, 100 * GiB) for d in disks])
+    requests = get_native(iface.GetDeviceRequests(["sda"]))
+    assert [r["device-size"] for r in requests if r["mount-point"] == "/var"] == [8 * GiB]
+
+
+def test_device_requests_on_too_small_disks_say_how_much(iface, monkeypatch):
+    monkeypatch.setattr(iface.implementation, "_disk_sizes",
+                        lambda disks: [(d, 20 * GiB) for d in disks])
+    with pytest.raises(InvalidValueError) as err:
+        iface.GetDeviceRequests(["sda"])
+    assert "sda" in str(err.value) and "20 GiB" in str(err.value)
+
+
+def test_fast_packing_equals_dasbus_packing(iface, tmp_path):
+    """The service packs replies with GLib's constructors: the same keys, types and values
+    as dasbus' own to_structure, for every structure it sends."""
+    from dasbus.typing import get_variant
+
+    from org_ovirt_node.service import structures as S
+    layout = _compliant_layout(tmp_path)
+    iface.implementation.read_planned_layout = lambda: layout
+    report, rows, pool = iface.implementation.layout_report()
+    data = S.LayoutReportData()
+    data.findings = [S.FindingData.from_finding(f) for f in report.findings]
+    data.mounts = [S.MountRowData() for _row in rows]
+    data.mounts[0].size = 2 ** 64 - 1
+    data.pool.name = "pool00"
+    change_class, plan_class = S.repair_classes()
+    change = change_class()
+    change.request.disks = ["sda", "sdb"]
+    change.request.container_size_policy = -1
+    plan = plan_class()
+    plan.changes = [change]
+    plan.refusals = ["why"]
+    for item in (data, plan, change.request):
+        fast = get_variant(Structure, S.to_structure(item))
+        slow = get_variant(Structure, type(item).to_structure(item))
+        assert fast.equal(slow) and get_native(fast) == get_native(slow)

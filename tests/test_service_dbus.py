@@ -18,6 +18,7 @@ from pyanaconda.modules.common.errors.installation import (  # noqa: E402
     StorageInstallationError,
 )
 
+from org_ovirt_node.design import request_size  # noqa: E402
 from org_ovirt_node.profile import load_profile  # noqa: E402
 
 pytestmark = [pytest.mark.dbus,
@@ -201,10 +202,11 @@ def test_plan_over_dbus_follows_the_profile(env, addon):
     profile = load_profile("ovirt-node")
     plan = get_native(proxy.GetPlan(["sda", "sdb"]))
     mounts = {p["mount-point"]: p for p in plan if p["mount-point"]}
-    assert set(mounts) == {m for m, r in profile.mounts.items() if r.required}
+    assert set(mounts) == {m for m, r in profile.mounts.items()
+                           if getattr(r, "planned", r.required)}
     for point, entry in mounts.items():
         rule = profile.mounts[point]
-        assert entry["device-size"] == rule.default_size
+        assert entry["device-size"] == request_size(rule)
         assert entry["disks"] == ["sda", "sdb"]
         assert entry["grow"] == rule.grow
     assert mounts["/boot"]["device-type"] == 2 and mounts["/boot"]["container-name"] == ""
@@ -274,3 +276,73 @@ def test_set_profile_with_a_broken_file_over_dbus(env, addon, tmp_path):
     assert proxy.Profile == "ovirt-node"
     plan = get_native(proxy.GetPlan(["sda"]))
     assert all(0 <= p["device-size"] < 2 ** 64 for p in plan)
+
+
+# --- the spokes' methods (issue 12) -----------------------------------------------------------
+@pytest.mark.parametrize("id_based", [False, True], ids=["names", "ids"])
+def test_layout_report_over_dbus(env, addon, layouts, id_based):
+    client, proxy, peer = env
+    peer.serve(layouts["var-missing"][id_based])
+    report = get_native(proxy.GetLayoutReport())
+    assert ("ONN002", "/var") in _errors(report["findings"])
+    assert _errors(report["findings"]) == _errors(get_native(proxy.ValidateLayout()))
+    rows = {r["mount-point"]: r for r in report["mounts"]}
+    assert (rows["/var"]["device-kind"], rows["/var"]["status"]) == ("missing", "error")
+    assert rows["/"]["device-kind"] == "thin LV" and rows["/"]["pool"] == "onn-pool00"
+    assert report["pool"]["name"] == "onn-pool00" and report["pool"]["vg"] == "onn"
+    assert report["pool"]["size"] > report["pool"]["used"] > 0
+    assert (report["mode"], report["profile"]) == ("enforce", "ovirt-node")
+
+
+@pytest.mark.parametrize("id_based", [False, True], ids=["names", "ids"])
+def test_repair_plan_over_dbus(env, addon, layouts, id_based):
+    client, proxy, peer = env
+    peer.serve(layouts["var-missing"][id_based])
+    plan = get_native(proxy.GetRepairPlan())
+    assert plan["can-apply"] and plan["refusals"] == []
+    by = {(c["action"], c["mount-point"]): c for c in plan["changes"]}
+    add = by[("add", "/var")]["request"]
+    assert (add["device-type"], add["mount-point"], add["device-size"], add["container-name"]) \
+        == (5, "/var", 5 * GiB, "onn")
+    root = by[("options", "/")]
+    assert root["mount-options"] == "defaults,discard"
+    keys = layouts["var-missing"][id_based]
+    assert root["device"] in keys and keys[root["device"]][0]["name"] == "onn-root"
+
+
+def test_repair_plan_refuses_without_a_pool_of_root(env, addon, layouts):
+    client, proxy, peer = env
+    peer.serve(layouts["root-thick"][0])
+    plan = get_native(proxy.GetRepairPlan())
+    assert not any(c["action"] == "add" for c in plan["changes"])
+
+
+@pytest.mark.parametrize("id_based", [False, True], ids=["names", "ids"])
+def test_device_requests_over_dbus(env, addon, layouts, id_based):
+    client, proxy, peer = env
+    records = layouts["compliant"][id_based]
+    peer.serve(records)
+    disk = next(k for k, (d, f, o) in records.items() if d["is-disk"])
+    requests = get_native(proxy.GetDeviceRequests([disk]))
+    mounts = [r["mount-point"] for r in requests if r["mount-point"]]
+    assert "/" in mounts and "/var" in mounts and "/boot" in mounts
+    assert all(r["disks"] == [disk] for r in requests)
+    assert {r["container-name"] for r in requests if r["device-type"] != 2} == {"onn"}
+
+
+def test_device_requests_for_an_unknown_disk_are_refused(env, addon, layouts):
+    from pyanaconda.modules.common.errors.general import InvalidValueError
+    client, proxy, peer = env
+    peer.serve(layouts["compliant"][0])
+    for disks in (["nvme9n9"], [], ["disk0.img", "disk0.img"]):
+        with pytest.raises(InvalidValueError):
+            proxy.GetDeviceRequests(disks)
+
+
+def test_override_autopart_cannot_honour_is_refused_over_dbus(env, addon):
+    client, proxy, peer = env
+    ks = "autopart --type=thinp\n%addon org_ovirt_node\nmount /var min=8GiB\n%end\n"
+    report = get_native(proxy.ReadKickstart(ks))
+    assert [m["line-number"] for m in report["error-messages"]] == [3]
+    assert "autopart creates /var at 5 GiB" in report["error-messages"][0]["message"]
+    assert proxy.KickstartCommands == ["autopart"]

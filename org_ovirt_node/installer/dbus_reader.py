@@ -33,7 +33,8 @@ from org_ovirt_node.layout import kind_from_blivet_type
 from org_ovirt_node.sanitize import MAX_SCALAR, excerpt
 
 __all__ = ["DeviceTreeError", "DeviceRecord", "read_tree", "layout_from_records",
-           "layout_from_device_tree", "mount_options", "MAX_DEVICES", "UINT64_MAX"]
+           "layout_from_device_tree", "layout_and_keys", "mount_options", "MAX_DEVICES",
+           "UINT64_MAX"]
 
 MAX_DEVICES = 100_000
 """More devices than any installer sees (thousands of multipath LUNs with partitions)."""
@@ -227,22 +228,31 @@ def call_each(proxy, method, keys):
     return [func(key) for key in keys]
 
 
-def read_tree(proxy, call_many=call_each):
+def read_tree(proxy, call_many=call_each, options_for=None):
     """Fetch and check what the layout needs: a list of :class:`DeviceRecord`.
 
     *call_many(proxy, method, keys)* returns the results of ``method(key)`` for each key in
-    order; the service passes one that pipelines the calls (three round trips in all).
-    Raises :class:`DeviceTreeError` for data that cannot describe a layout."""
+    order; the service passes one that pipelines the calls and, with its ``call_batches``,
+    sends the device and format calls together (two round trips in all). Mount options are
+    read for the mounted devices, or only for those mounted at one of *options_for* (a set
+    of mount points: the profile's that ask for options, all the checker and the repair
+    read; the other devices get none). Raises :class:`DeviceTreeError` for data that
+    cannot describe a layout."""
     keys = _device_keys(proxy.GetDevices())
-    datas = call_many(proxy, "GetDeviceData", keys)
-    fmts = call_many(proxy, "GetFormatData", keys)
+    batches = getattr(call_many, "call_batches", None)
+    if batches is not None:
+        datas, fmts = batches(proxy, [("GetDeviceData", keys), ("GetFormatData", keys)])
+    else:
+        datas = call_many(proxy, "GetDeviceData", keys)
+        fmts = call_many(proxy, "GetFormatData", keys)
     read = [_read_device(key, data, fmt) for key, data, fmt in zip(keys, datas, fmts)]
     links = sum(len(r.parents) for r in read)
     if links > MAX_PARENT_LINKS:
         raise DeviceTreeError(_("Anaconda's device tree links its devices to %(count)d "
                                 "parents; at most %(max)d are supported.")
                               % {"count": links, "max": MAX_PARENT_LINKS})
-    mounted = [r.key for r in read if r.mountable and r.mountpoint]
+    mounted = [r.key for r in read if r.mountable and r.mountpoint
+               and (options_for is None or r.mountpoint in options_for)]
     texts = dict(zip(mounted, call_many(proxy, "GetDeviceMountOptions", mounted)))
     records = []
     for record in read:
@@ -277,7 +287,10 @@ def unique_names(records):
 
 def layout_from_records(records, origin="anaconda"):
     """Build the layout from :func:`read_tree` records (name- or ID-keyed)."""
-    names = unique_names(records)
+    return _layout(records, unique_names(records), origin)
+
+
+def _layout(records, names, origin):
     devices = []
     for record in records:
         fmt_type = _FORMAT_NAMES.get(record.format, record.format)
@@ -302,7 +315,17 @@ def _estimate_vg_free(devices):
             dev["free"] = max(0, dev["size"] - used.get(dev["name"], 0))
 
 
-def layout_from_device_tree(proxy, origin="anaconda", call_many=call_each):
+def layout_from_device_tree(proxy, origin="anaconda", call_many=call_each, options_for=None):
     """The layout the DeviceTree behind *proxy* describes (planned after partitioning);
-    :class:`DeviceTreeError` if its data cannot describe one."""
-    return layout_from_records(read_tree(proxy, call_many), origin=origin)
+    :class:`DeviceTreeError` if its data cannot describe one. *options_for*: see
+    :func:`read_tree`."""
+    return layout_from_records(read_tree(proxy, call_many, options_for), origin=origin)
+
+
+def layout_and_keys(proxy, origin="anaconda", call_many=call_each, options_for=None):
+    """``(layout, keys)``: the layout as :func:`layout_from_device_tree` reads it, and
+    ``{layout name: key}``, the key being what the DeviceTree calls the device (its name on
+    rhel-9/rhel-10, its ID on main): what a request to change it must name."""
+    records = read_tree(proxy, call_many, options_for)
+    names = unique_names(records)
+    return _layout(records, names, origin), {name: key for key, name in names.items()}

@@ -346,6 +346,47 @@ class OvirtNodeData:
                                 "problems": _problems(exc)}, override.lineno) from None
         return profile
 
+    def autopart_refusal(self, profile, autopart):
+        """Why ``autopart`` (*autopart*: pykickstart's command object, with ``autopart``,
+        ``type`` and ``fstype``; ``None``: not read) cannot build *profile* (this section's
+        resolved profile) with the shipped drop-in
+        (:func:`~org_ovirt_node.design.autopart_shortfalls`): a ``KickstartParseError`` on
+        the line of the first override it concerns (else on the header) saying what autopart
+        creates and how to fix it; ``None`` when it can, or when autopart is not used."""
+        from pykickstart.constants import AUTOPART_TYPE_LVM_THINP
+
+        from org_ovirt_node.design import autopart_shortfalls
+        if autopart is None or not getattr(autopart, "autopart", False):
+            return None
+        problems = []
+        kind = getattr(autopart, "type", None)
+        if kind is not None and kind != AUTOPART_TYPE_LVM_THINP and any(
+                r.required and r.kind == "thin" for r in profile.mounts.values()):
+            problems.append((None, _("autopart --type=%(type)s creates no thin pool, the "
+                                     "profile wants thin LVs")
+                             % {"type": _AUTOPART_TYPES.get(kind, kind)}))
+        fstype = getattr(autopart, "fstype", None) or None
+        problems.extend((s.mountpoint, s.message)
+                        for s in autopart_shortfalls(profile, fstype=fstype))
+        if not problems:
+            return None
+        points = {point for point, _text in problems if point}
+        line = next((o.lineno for o in self.overrides if o.target in points and o.lineno),
+                    self.header_lineno)
+        # No line numbers in the text: Anaconda hands each module only its part of the file
+        # and maps the error's own line number back to the original, not numbers in a text.
+        return _error(_("%%addon %(name)s: automatic partitioning (autopart) cannot build "
+                        "the layout this section asks for: %(problems)s. Fix: drop what "
+                        "autopart cannot honour (the overrides or autopart options named), or "
+                        "replace autopart with the partitioning 'ovirt-node-layout plan "
+                        "--format kickstart' renders for this profile.")
+                      % {"name": ADDON_NAME,
+                         "problems": "; ".join(text for _point, text in problems)}, line)
+
+
+_AUTOPART_TYPES = {0: "plain", 1: "btrfs", 2: "lvm", 3: "thinp"}
+"""pykickstart's AUTOPART_TYPE_* values by their ``autopart --type`` names."""
+
 
 def _problems(exc):
     """The first few problems of a ``ProfileError`` (the loader quotes only excerpts; a

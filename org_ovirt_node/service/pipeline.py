@@ -48,17 +48,23 @@ class Pipeline:
     def __call__(self, proxy, method, keys):
         """``[proxy.method(key) for key in keys]``, all in flight at once (*proxy* is not
         used: the calls go straight through Gio); raises the first error a call returned."""
-        keys = list(keys)
-        if not keys:
-            return []
-        results = [None] * len(keys)
-        errors = []
-        pending = [len(keys)]
-        interface = self.interfaces[method]
+        return self.call_batches(proxy, [(method, keys)])[0]
 
-        def done(connection, result, index):
+    def call_batches(self, proxy, batches):
+        """Several :meth:`__call__` at once: *batches* is ``[(method, keys)]``; returns one
+        result list per batch. All calls are in flight together (one wait for the slowest
+        instead of one per method); raises the first error a call returned."""
+        batches = [(method, list(keys)) for method, keys in batches]
+        results = [[None] * len(keys) for _method, keys in batches]
+        errors = []
+        pending = [sum(len(keys) for _method, keys in batches)]
+        if not pending[0]:
+            return results
+
+        def done(connection, result, where):
+            batch, index = where
             try:
-                results[index] = _reply_value(connection.call_finish(result))
+                results[batch][index] = _reply_value(connection.call_finish(result))
             except GLib.Error as exc:
                 errors.append(exc)
             pending[0] -= 1
@@ -66,14 +72,17 @@ class Pipeline:
         context = GLib.MainContext.new()
         context.push_thread_default()
         try:
-            for index, key in enumerate(keys):
-                # GLib's own constructors: PyGObject's GLib.Variant("(s)", ...) parses
-                # the type string in Python, a large share of the time per call.
-                args = GLib.Variant.new_tuple(GLib.Variant.new_string(key))
-                self.connection.call(self.service_name, self.object_path, interface, method,
-                                     args, None,
-                                     Gio.DBusCallFlags.NONE, self.timeout_ms, None, done,
-                                     index)
+            call = self.connection.call
+            flags, timeout = Gio.DBusCallFlags.NONE, self.timeout_ms
+            new_tuple, new_string = GLib.Variant.new_tuple, GLib.Variant.new_string
+            for number, (method, keys) in enumerate(batches):
+                interface = self.interfaces[method]
+                for index, key in enumerate(keys):
+                    # GLib's own constructors: PyGObject's GLib.Variant("(s)", ...) parses
+                    # the type string in Python, a large share of the time per call.
+                    call(self.service_name, self.object_path, interface, method,
+                         new_tuple(new_string(key)), None, flags, timeout, None, done,
+                         (number, index))
             while pending[0]:
                 context.iteration(True)
         finally:

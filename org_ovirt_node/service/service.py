@@ -2,7 +2,7 @@
 """The addon's Anaconda module: kickstart state, the D-Bus API's logic, the configure task."""
 from pyanaconda.anaconda_loggers import get_module_logger
 from pyanaconda.core.dbus import DBus
-from pyanaconda.core.kickstart import KickstartSpecification
+from pyanaconda.core.kickstart import VERSION, KickstartSpecification
 from pyanaconda.core.signal import Signal
 from pyanaconda.modules.common.base import KickstartService
 from pyanaconda.modules.common.containers import TaskContainer
@@ -21,9 +21,18 @@ log = get_module_logger(__name__)
 __all__ = ["OvirtNodeService", "OvirtNodeKickstartSpecification"]
 
 
-class OvirtNodeKickstartSpecification(KickstartSpecification):
-    """This module handles exactly ``%addon org_ovirt_node``."""
+def _autopart_command():
+    """pykickstart's ``autopart`` of the kickstart version this Anaconda reads."""
+    from pykickstart.handlers.control import commandMap
+    return commandMap[VERSION]["autopart"]
 
+
+class OvirtNodeKickstartSpecification(KickstartSpecification):
+    """This module handles ``%addon org_ovirt_node``, and reads ``autopart`` too (Anaconda
+    hands a command to every module that lists it; Storage still acts on it) to refuse
+    overrides that automatic partitioning cannot honour while the kickstart is read."""
+
+    commands = {"autopart": _autopart_command()}
     addons = {ADDON_NAME: OvirtNodeData}
 
 
@@ -74,6 +83,7 @@ class OvirtNodeService(KickstartService):
         try:
             profile = addon.resolve_profile()
             refuse_sizes_out_of_range(addon, profile)
+            refuse_what_autopart_cannot_build(addon, profile, getattr(data, "autopart", None))
         except KickstartError:
             raise
         except Exception as exc:  # noqa: BLE001 - only kickstart errors may leave
@@ -149,21 +159,7 @@ class OvirtNodeService(KickstartService):
     def read_planned_layout(self):
         """The layout Anaconda plans now, read from the Storage module's DeviceTree (the
         per-device calls pipelined: see :mod:`org_ovirt_node.service.pipeline`)."""
-        from pyanaconda.modules.common.constants.interfaces import (
-            DEVICE_TREE_HANDLER,
-            DEVICE_TREE_VIEWER,
-        )
-        from pyanaconda.modules.common.constants.objects import DEVICE_TREE
-        from pyanaconda.modules.common.constants.services import STORAGE
-
-        from org_ovirt_node.installer.dbus_reader import layout_from_device_tree
-        from org_ovirt_node.service.pipeline import Pipeline
-        viewer = DEVICE_TREE_VIEWER.interface_name
-        pipeline = Pipeline(DBus.connection, STORAGE.service_name, DEVICE_TREE.object_path,
-                            {"GetDeviceData": viewer, "GetFormatData": viewer,
-                             "GetDeviceMountOptions": DEVICE_TREE_HANDLER.interface_name})
-        return layout_from_device_tree(STORAGE.get_proxy(DEVICE_TREE), origin="anaconda",
-                                       call_many=pipeline)
+        return self.read_planned_tree()[0]
 
     def validate_layout(self):
         """A :class:`~org_ovirt_node.findings.Report` on the planned layout;
@@ -196,6 +192,133 @@ class OvirtNodeService(KickstartService):
             raise PlanError(bad)
         return plan_entries(profile, disks)
 
+    def read_planned_tree(self):
+        """``(layout, keys)``: :meth:`read_planned_layout` plus ``{layout name: device key}``
+        (what a change request must name: names on rhel-9/rhel-10, IDs on main)."""
+        from pyanaconda.modules.common.constants.objects import DEVICE_TREE
+        from pyanaconda.modules.common.constants.services import STORAGE
+
+        from org_ovirt_node.installer.dbus_reader import layout_and_keys
+        return layout_and_keys(STORAGE.get_proxy(DEVICE_TREE), origin="anaconda",
+                               call_many=self._pipeline(), options_for=self._option_mounts())
+
+    def _option_mounts(self):
+        """The mount points whose mount options the checker and the repair read (the
+        profile's that ask for options): only those are read over D-Bus."""
+        return {p for p, rule in self.profile.mounts.items() if rule.options}
+
+    def _pipeline(self):
+        from pyanaconda.modules.common.constants.interfaces import (
+            DEVICE_TREE_HANDLER,
+            DEVICE_TREE_VIEWER,
+        )
+        from pyanaconda.modules.common.constants.objects import DEVICE_TREE
+        from pyanaconda.modules.common.constants.services import STORAGE
+
+        from org_ovirt_node.service.pipeline import Pipeline
+        viewer = DEVICE_TREE_VIEWER.interface_name
+        return Pipeline(DBus.connection, STORAGE.service_name, DEVICE_TREE.object_path,
+                        {"GetDeviceData": viewer, "GetFormatData": viewer,
+                         "GetDeviceMountOptions": DEVICE_TREE_HANDLER.interface_name})
+
+    def _judged(self, what, read):
+        """``read()`` then ``what(result, profile)``, with :meth:`validate_layout`'s error
+        handling: :class:`LayoutCheckError` saying why, nothing else."""
+        from org_ovirt_node.installer.dbus_reader import DeviceTreeError
+        try:
+            profile = self.profile
+            return what(read(), profile)
+        except DeviceTreeError as exc:
+            log.error("%s", exc)
+            raise LayoutCheckError(str(exc)) from None
+        except LayoutCheckError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a D-Bus caller gets a clean error
+            log.exception("The layout check failed.")
+            raise LayoutCheckError(_("The layout check failed: %(error)s")
+                                   % {"error": describe(exc)}) from None
+
+    def layout_report(self):
+        """``(report, rows, pool)`` of the planned layout, from ONE read of the device tree:
+        the :class:`~org_ovirt_node.findings.Report`, the
+        :class:`~org_ovirt_node.installer.repair.MountRow` list and the
+        :class:`~org_ovirt_node.installer.repair.PoolUsage`; :class:`LayoutCheckError` as
+        :meth:`validate_layout`."""
+        def judge(layout, profile):
+            from org_ovirt_node.checker import check
+            from org_ovirt_node.installer.repair import mount_rows, pool_usage
+            report = check(layout, profile)
+            return report, mount_rows(layout, profile, report.findings), \
+                pool_usage(layout, profile)
+        return self._judged(judge, self.read_planned_layout)
+
+    def repair_plan(self):
+        """``(plan, keys)``: the :class:`~org_ovirt_node.installer.repair.RepairPlan` for the
+        planned layout, and ``{layout name: device key}``; :class:`LayoutCheckError`."""
+        def judge(tree, profile):
+            from org_ovirt_node.installer.repair import plan_repair
+            layout, keys = tree
+            return plan_repair(layout, profile), keys, layout
+        return self._judged(judge, self.read_planned_tree)
+
+    def get_device_requests(self, disks):
+        """The design on *disks* (their sizes read from the device tree, this machine's
+        firmware and RAM) as ``DeviceFactoryRequest`` fields (dicts) in creation order, and
+        ``{mount point: options}``; :class:`PlanError` saying why when it cannot be made."""
+        from org_ovirt_node import design as D
+        from org_ovirt_node.installer import requests as R
+        from org_ovirt_node.units import format_size
+        profile = self.profile
+        bad = sizes_message(profile)
+        if bad:
+            raise PlanError(bad)
+        sizes = self._disk_sizes(disks)
+        facts = R.disk_facts(sizes, label=_configured_label())
+        try:
+            design = D.design(profile, facts)
+        except ValueError as exc:
+            raise PlanError(str(exc)) from None
+        room = sum(d.room for d in facts.disks)
+        if design.boot_disk is None or (design.needed is not None and design.needed > room):
+            raise PlanError(_("Profile %(profile)s needs %(needed)s on the selected disks; "
+                              "%(disks)s hold %(room)s. Select more or larger disks.")
+                            % {"profile": profile.name, "needed": format_size(design.needed),
+                               "disks": ", ".join(excerpt(d) for d in disks),
+                               "room": format_size(room)})
+        return R.device_requests(design, [key for key, _size in sizes]), \
+            R.request_mount_options(design)
+
+    def _disk_sizes(self, disks):
+        """``[(key, size)]`` of *disks* as the device tree knows them; :class:`PlanError`
+        for no disks, a repeated one, one that is not a disk of the tree."""
+        from pyanaconda.modules.common.constants.objects import DEVICE_TREE
+        from pyanaconda.modules.common.constants.services import STORAGE
+
+        from org_ovirt_node.installer.dbus_reader import MAX_DEVICES, DeviceTreeError, _Fields
+        disks = list(disks)
+        if not disks:
+            raise PlanError(_("Select at least one disk."))
+        if len(disks) > MAX_DEVICES or len(set(disks)) != len(disks):
+            raise PlanError(_("Give each disk once, at most %(max)d disks.")
+                            % {"max": MAX_DEVICES})
+        proxy = STORAGE.get_proxy(DEVICE_TREE)
+        sizes = []
+        try:
+            known = set(proxy.GetDisks())
+            for disk in disks:
+                if disk not in known:
+                    raise PlanError(_("%(disk)s is not a disk of the installer's device tree.")
+                                    % {"disk": excerpt(disk)})
+                fields = _Fields(disk, proxy.GetDeviceData(disk), "the device data")
+                size = fields.size("size")
+                if not size:
+                    raise PlanError(_("The size of disk %(disk)s is not known.")
+                                    % {"disk": excerpt(disk)})
+                sizes.append((disk, size))
+        except DeviceTreeError as exc:
+            raise PlanError(str(exc)) from None
+        return sizes
+
     def configure_with_tasks(self):
         """One task, run before any disk is written, that judges the applied layout. It is
         made even when the profile cannot be resolved: the task then reports why."""
@@ -209,6 +332,22 @@ class OvirtNodeService(KickstartService):
 
 
 # --- helpers ----------------------------------------------------------------------------
+def _configured_label():
+    """The disk label Anaconda is configured to give disks (rhel-9 ``[Storage] gpt``,
+    later ``disk_label_type``); ``None``: the platform's choice."""
+    try:
+        from pyanaconda.core.configuration.anaconda import conf
+        storage = conf.storage
+    except Exception:  # noqa: BLE001 - no configuration (tests): the platform's choice
+        return None
+    requested = getattr(storage, "disk_label_type", None)
+    if requested in ("gpt", "mbr", "msdos"):
+        return "msdos" if requested == "mbr" else requested
+    if getattr(storage, "gpt", False) is True:
+        return "gpt"
+    return None
+
+
 PATH_LIMIT = 200
 """Characters of a profile name or path quoted in a message."""
 MAX_PROBLEMS = 5
@@ -278,3 +417,24 @@ def refuse_sizes_out_of_range(addon, profile):
         _("%%addon %(name)s --profile=%(profile)s: %(problem)s")
         % {"name": ADDON_NAME, "profile": excerpt(addon.profile, PATH_LIMIT),
            "problem": sizes_message(profile)}, lineno=addon.header_lineno)
+
+
+def refuse_what_autopart_cannot_build(addon, profile, autopart):
+    """With ``autopart`` in the kickstart, the layout comes from Anaconda's automatic
+    partitioning and the shipped drop-in, not from the ``%addon`` section: what it cannot
+    build (:meth:`~org_ovirt_node.kickstart.addon.OvirtNodeData.autopart_refusal`) would
+    stop the installation at the very end. ``enforce``: that ``KickstartParseError`` now;
+    ``warn``: a kickstart warning; ``off``: nothing."""
+    from pykickstart.errors import KickstartParseWarning
+
+    from org_ovirt_node.rules import MODE_OFF, MODE_WARN
+    if addon.mode == MODE_OFF:
+        return
+    refusal = addon.autopart_refusal(profile, autopart)
+    if refusal is None:
+        return
+    if addon.mode == MODE_WARN:
+        import warnings
+        warnings.warn(refusal.message, KickstartParseWarning, stacklevel=2)
+        return
+    raise refusal

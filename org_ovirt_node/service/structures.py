@@ -2,9 +2,10 @@
 """D-Bus structures of the addon's API (dasbus ``DBusData``; field ``mount_point`` is the
 D-Bus key ``mount-point``)."""
 from dasbus.structure import DBusData
-from dasbus.typing import Bool, Int, List, Str, UInt64
+from dasbus.typing import Bool, Int, Int64, List, Str, Structure, UInt64
 
-__all__ = ["FindingData", "PlanRequestData"]
+__all__ = ["FindingData", "PlanRequestData", "MountRowData", "PoolUsageData",
+           "LayoutReportData", "repair_classes"]
 
 
 class FindingData(DBusData):
@@ -188,3 +189,145 @@ class PlanRequestData(DBusData):
     @kind.setter
     def kind(self, value: Str):
         self._kind = value
+
+
+# --- the spokes' refresh, "Create" and "Fix" (issue 12; /work/notes/contract-installer.md) ---
+def _prop(name, kind, doc):
+    """A typed property over ``self._<name>`` (dasbus reads the D-Bus type from the
+    getter's return annotation)."""
+    def getter(self):
+        return getattr(self, "_" + name)
+
+    def setter(self, value):
+        setattr(self, "_" + name, value)
+    getter.__annotations__ = {"return": kind}
+    getter.__doc__ = doc
+    setter.__annotations__ = {"value": kind}
+    return property(getter, setter)
+
+
+def _data_class(name, doc, fields):
+    """A ``DBusData`` class with *fields* ``(name, type, default, doc)``."""
+    def init(self):
+        for field, _kind, default, _doc in fields:
+            setattr(self, "_" + field, list(default) if isinstance(default, list)
+                    else default() if callable(default) else default)
+    namespace = {"__doc__": doc, "__init__": init}
+    for field, kind, _default, fdoc in fields:
+        namespace[field] = _prop(field, kind, fdoc)
+    return type(name, (DBusData,), namespace)
+
+
+MountRowData = _data_class("MountRowData", "One mount of the per-mount table.", (
+    ("mount_point", Str, "", "The mount point."),
+    ("device_kind", Str, "", "thin LV, LV, partition, disk, LUKS, MD RAID, btrfs, other or "
+                             "missing (untranslated keys)."),
+    ("size", UInt64, 0, "Its size in bytes (0: unknown or missing)."),
+    ("minimum", UInt64, 0, "The profile's minimum in bytes (0: none)."),
+    ("status", Str, "", "ok, warning or error: the worst finding about the mount."),
+    ("pool", Str, "", "The thin pool it is in (\"\" if none)."),
+))
+
+PoolUsageData = _data_class("PoolUsageData", "The thin pool of / and its volume group "
+                                             "(empty name: no pool holds /).", (
+    ("name", Str, "", "The pool's device name."),
+    ("vg", Str, "", "Its volume group."),
+    ("size", UInt64, 0, "Pool size in bytes."),
+    ("used", UInt64, 0, "Sum of the sizes of its thin LVs."),
+    ("free", UInt64, 0, "size - used (0 when overcommitted)."),
+    ("vg_reserve", UInt64, 0, "What the profile wants kept free in the volume group."),
+    ("vg_free", UInt64, 0, "The volume group's free space (estimated over D-Bus)."),
+))
+
+LayoutReportData = _data_class("LayoutReportData", "Everything a spoke refresh needs, from "
+                                                   "one read of the device tree.", (
+    ("findings", List[FindingData], [], "The findings, as ValidateLayout returns them."),
+    ("mounts", List[MountRowData], [], "One row per mount of the profile or the layout."),
+    ("pool", PoolUsageData, PoolUsageData, "The pool of /."),
+    ("mode", Str, "", "enforce, warn or off."),
+    ("profile", Str, "", "The profile's name or path."),
+))
+
+
+def repair_classes():
+    """``(RepairChangeData, RepairPlanData)``: built on first use, because they hold
+    Anaconda's ``DeviceFactoryRequest`` (imported only then: start-up stays small)."""
+    global _REPAIR_CLASSES
+    if _REPAIR_CLASSES is None:
+        from pyanaconda.modules.common.structures.device_factory import DeviceFactoryRequest
+        change = _data_class("RepairChangeData", "One change of \"Fix my layout\".", (
+            ("action", Str, "", "add, grow or options."),
+            ("mount_point", Str, "", "The mount point changed."),
+            ("description", Str, "", "Translated one line for the operator."),
+            ("device", Str, "", "The device changed: its name (rhel-9, rhel-10) or ID "
+                                "(main); \"\" for add."),
+            ("request", DeviceFactoryRequest, DeviceFactoryRequest,
+             "add: for AddDevice; grow: for ChangeDevice (the original with the new size)."),
+            ("original_request", DeviceFactoryRequest, DeviceFactoryRequest,
+             "grow: the device as the service read it; empty for add and options."),
+            ("mount_options", Str, "", "The full mount options to set with "
+                                       "SetDeviceMountOptions (\"\": leave them)."),
+        ))
+        plan = _data_class("RepairPlanData", "\"Fix my layout\": the changes and refusals.", (
+            ("changes", List[change], [], "In the order to apply them."),
+            ("refusals", List[Str], [], "Translated: why something cannot be fixed here."),
+            ("can_apply", Bool, False, "There is at least one change."),
+        ))
+        _REPAIR_CLASSES = (change, plan)
+    return _REPAIR_CLASSES
+
+
+_REPAIR_CLASSES = None
+
+
+# --- packing replies fast -----------------------------------------------------------------
+_STRUCTURE = "a{sv}"
+
+
+def _simple_packers():
+    from gi.repository import GLib
+    return {Str: GLib.Variant.new_string, UInt64: GLib.Variant.new_uint64,
+            Bool: GLib.Variant.new_boolean, Int: GLib.Variant.new_int32,
+            Int64: GLib.Variant.new_int64}
+
+
+_PACKERS = None
+
+
+def _packed(structure):
+    """An ``a{sv}`` variant of *structure* (text -> variant), with GLib's constructors."""
+    from gi.repository import GLib
+    entry, string, variant = GLib.Variant.new_dict_entry, GLib.Variant.new_string, \
+        GLib.Variant.new_variant
+    return GLib.Variant.new_array(GLib.VariantType.new("{sv}"),
+                                  [entry(string(k), variant(v)) for k, v in structure.items()])
+
+
+def to_structure(data):
+    """``type(data).to_structure(data)``, built with GLib's own constructors: dasbus makes
+    every field's variant from its type hint in Python (a report of 200 mounts took 40 ms
+    there, a few here). Same keys and D-Bus types as dasbus; fields of other types (lists
+    of text, ...) go through dasbus as before."""
+    from dasbus.structure import get_fields
+    from gi.repository import GLib
+    global _PACKERS
+    if _PACKERS is None:
+        _PACKERS = _simple_packers()
+    structure = {}
+    for name, field in get_fields(type(data)).items():
+        nested = getattr(field, "data_type", None)
+        if nested is not None:
+            value = field.get_data(data)
+            if field.type_hint == Structure:
+                structure[name] = _packed(to_structure(value))
+            else:
+                structure[name] = GLib.Variant.new_array(
+                    GLib.VariantType.new(_STRUCTURE),
+                    [_packed(to_structure(v)) for v in value])
+            continue
+        packer = _PACKERS.get(field.type_hint)
+        if packer is None:
+            structure[name] = field.get_data_variant(data)
+        else:
+            structure[name] = packer(field.get_data(data))
+    return structure
