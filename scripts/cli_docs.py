@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Generate the man page and the bash completion of ``ovirt-node-layout`` from its argparse
-definitions (``org_ovirt_node.cli.build_parser()``), so both follow every option added.
+"""Generate the man page, the bash completion and the Markdown command references of
+``ovirt-node-layout`` from its argparse definitions (``org_ovirt_node.cli.build_parser()``),
+so all follow every option added.
 
     scripts/cli_docs.py man OUT.1 [PROFILES_DIR]
     scripts/cli_docs.py bash TEMPLATE OUT
+    scripts/cli_docs.py markdown [--check] README.md docs/cli.md
+
+``markdown`` rewrites the generated part of each file (between ``<!-- cli_docs.py: begin
+-->`` and ``<!-- cli_docs.py: end -->``): the command summary with the usage of every
+command and the exit-code table in README.md, every command and option with its description
+in docs/cli.md. With ``--check`` it writes nothing and exits 1 when a file is out of date
+(tests/test_cli_docs.py runs it).
 
 Both are generated in English (C locale). The date of the man page comes from
 ``SOURCE_DATE_EPOCH`` when set (reproducible builds; rpmbuild sets it), else from today.
@@ -15,6 +23,7 @@ import argparse
 import datetime
 import os
 import sys
+import textwrap
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -147,23 +156,16 @@ def man_page(parser, profiles_dir=DEFAULT_PROFILES_DIR):
             if (tuple(option.option_strings), option.help) in common:
                 continue
             out += [".TP", usage_of(option), roff(expanded_help(sub, option))]
-    out += [
-        ".SH EXIT STATUS",
-        ".TP", "0", "success: no violation found, or the command did what was asked",
-        ".TP", "1", "violations: the layout breaks the profile (errors, or warnings with "
-        "\\fB\\-\\-strict\\fR), or a plan does not fit the disks",
-        ".TP", "2", "bad input or usage: unreadable files, invalid profiles or kickstarts, "
-        "wrong options",
-    ]
-    if hasattr(cli, "EXIT_BUG"):
-        out += [".TP", str(cli.EXIT_BUG), "an internal error (a bug): one line on standard "
-                "error, the traceback with \\fB\\-\\-debug\\fR"]
-    if hasattr(cli, "EXIT_INTERRUPTED"):
-        out += [".TP", str(cli.EXIT_INTERRUPTED), "interrupted (Ctrl-C)"]
+    out.append(".SH EXIT STATUS")
+    for code, text in cli.EXIT_CODES:
+        out += [".TP", str(code), roff(text)]
     out += [
         ".SH ENVIRONMENT",
         ".TP", "\\fBLANGUAGE\\fR, \\fBLC_ALL\\fR, \\fBLC_MESSAGES\\fR, \\fBLANG\\fR",
         "the language of the messages (gettext domain \\fBorg_ovirt_node\\fR)",
+        ".TP", "\\fBNO_COLOR\\fR, \\fBFORCE_COLOR\\fR",
+        "severities are coloured on a terminal unless \\fBNO_COLOR\\fR is set; "
+        "\\fBFORCE_COLOR\\fR (not 0) colours a pipe too",
         ".SH FILES",
         ".TP", "\\fI%s/\\fR" % roff(profiles_dir.rstrip("/")),
         "built-in profiles (\\fBovirt\\-node\\fR is the default)",
@@ -179,6 +181,109 @@ def man_page(parser, profiles_dir=DEFAULT_PROFILES_DIR):
         "described in the project's README.md and docs/.",
     ]
     return "\n".join(out) + "\n"
+
+
+# --- Markdown ----------------------------------------------------------------------------
+BEGIN = "<!-- cli_docs.py: begin (generated from the argparse definitions; do not edit) -->"
+END = "<!-- cli_docs.py: end -->"
+
+
+def md(text):
+    """*text* for a Markdown table cell or paragraph: pipes escaped, one line."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def usage_line(parser):
+    """The one-line usage of *parser* (``ovirt-node-layout plan [-h] ...``), unwrapped."""
+    return " ".join(parser.format_usage().split()[1:])
+
+
+def leaf_commands(parser):
+    """``[(path, parser, help)]`` of the commands that run (not groups such as profile)."""
+    return [(path, sub, text) for path, sub, text in command_paths(parser)[1:]
+            if not subcommands(sub)]
+
+
+def exit_code_table():
+    lines = ["| exit code | meaning |", "|---|---|"]
+    lines += ["| %d | %s |" % (code, md(text)) for code, text in cli.EXIT_CODES]
+    return lines
+
+
+def readme_block(parser):
+    """README's command summary: what each command does, its usage, the exit codes."""
+    lines = ["| command | what it does |", "|---|---|"]
+    for path, _sub, text in leaf_commands(parser):
+        lines.append("| `%s` | %s |" % (" ".join(path), md(text)))
+    lines += ["", "```"]
+    lines += [usage_line(sub) for _path, sub, _text in leaf_commands(parser)]
+    lines += ["```", ""]
+    lines += textwrap.wrap(
+        "Every command that prints a report takes `--format json` (one envelope for all, "
+        "[docs/json.md](docs/json.md)); every option is described in "
+        "[docs/cli.md](docs/cli.md) and by `ovirt-node-layout COMMAND --help`. The exit "
+        "codes are the same for every command:", 96, break_long_words=False,
+        break_on_hyphens=False) + [""]
+    lines += exit_code_table()
+    return lines
+
+
+def reference_block(parser):
+    """docs/cli.md: every command, its description, arguments and options."""
+    lines = []
+    common = {(tuple(o.option_strings), o.help) for o in options(parser)}
+    lines += ["### `%s`" % PROG, "", md(parser.description or ""), ""]
+    lines += ["| option | |", "|---|---|"]
+    for option in options(parser):
+        lines.append("| `%s` | %s |" % (md(option_usage(option)),
+                                        md(expanded_help(parser, option))))
+    for path, sub, text in leaf_commands(parser):
+        lines += ["", "### `%s`" % " ".join(path), "", "```", usage_line(sub), "```", "",
+                  md(sub.description or text or ""), ""]
+        rows = [(metavar(arg), expanded_help(sub, arg)) for arg in positionals(sub)]
+        rows += [(option_usage(o), expanded_help(sub, o)) for o in options(sub)
+                 if (tuple(o.option_strings), o.help) not in common]
+        if rows:
+            lines += ["| argument or option | |", "|---|---|"]
+            lines += ["| `%s` | %s |" % (md(name), md(text)) for name, text in rows]
+    lines += ["", "### Exit codes", ""] + exit_code_table()
+    return lines
+
+
+def option_usage(option):
+    names = ", ".join(option.option_strings)
+    return names + (" " + metavar(option) if takes_value(option) else "")
+
+
+def replace_block(text, lines, path):
+    if BEGIN not in text or END not in text:
+        raise SystemExit("cli_docs: %s has no %s ... %s block" % (path, BEGIN, END))
+    head, rest = text.split(BEGIN, 1)
+    _old, tail = rest.split(END, 1)
+    return head + BEGIN + "\n" + "\n".join(lines) + "\n" + END + tail
+
+
+def markdown(argv):
+    """``[--check] README.md docs/cli.md``: 0 when up to date (or written), 1 when not."""
+    check = argv[:1] == ["--check"]
+    readme, reference = argv[1:] if check else argv
+    parser = build_parser()
+    stale = []
+    for path, lines in ((readme, readme_block(parser)), (reference, reference_block(parser))):
+        with open(path, encoding="utf-8") as handle:
+            old = handle.read()
+        new = replace_block(old, lines, path)
+        if new == old:
+            continue
+        if check:
+            stale.append(path)
+        else:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(new)
+    for path in stale:
+        sys.stderr.write("cli_docs: %s is out of date; run scripts/cli_docs.py markdown %s "
+                         "%s\n" % (path, readme, reference))
+    return 1 if stale else 0
 
 
 # --- bash completion --------------------------------------------------------------------
@@ -257,6 +362,7 @@ def english():
     for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         os.environ.pop(var, None)
     os.environ["LC_ALL"] = "C"
+    os.environ["COLUMNS"] = "100"  # argparse wraps usage lines to the terminal's width
 
 
 def main(argv):
@@ -265,6 +371,8 @@ def main(argv):
         write(argv[1], man_page(build_parser(), *argv[2:]))
     elif len(argv) == 3 and argv[0] == "bash":
         write(argv[2], completion(build_parser(), argv[1]))
+    elif argv[:1] == ["markdown"] and len([a for a in argv[1:] if a != "--check"]) == 2:
+        return markdown(argv[1:])
     else:
         sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
         return 2

@@ -31,8 +31,9 @@ def test_clean_file_prints_only_what_it_could_not_check_and_exits_0(capsys):
     status, out, err = run(capsys, CUSTOM)
     assert (status, err) == (0, "")
     # A kickstart gives no disk sizes and no pool metadata: those rules say "not checked".
-    assert out and all(": info: " in line and "Not checked:" in line
-                       for line in out.splitlines())
+    *lines, summary = out.splitlines()
+    assert lines and all(": info: " in line and "Not checked:" in line for line in lines)
+    assert summary == "1 file checked: 0 error(s), 0 warning(s), %d note(s)" % len(lines)
 
 
 def test_errors_are_file_line_severity_code_and_exit_1(tmp_path, capsys):
@@ -63,7 +64,8 @@ def test_syntax_error_is_reported_and_exits_2(tmp_path, capsys):
 
 def test_unreadable_file_exits_2(capsys):
     status, out, err = run(capsys, "/nonexistent/a.ks")
-    assert status == 2 and "/nonexistent/a.ks" in err and out == ""
+    assert status == 2 and "/nonexistent/a.ks" in err
+    assert out == "1 file checked: 0 error(s), 0 warning(s), 0 note(s); 1 could not be read\n"
 
 
 def test_bad_profile_and_version_exit_2(capsys):
@@ -84,11 +86,13 @@ def test_json_output(tmp_path, capsys):
     bad = write(tmp_path, "bad.ks", "autopart --type=plain\n")
     status, out, _ = run(capsys, "--format", "json", CUSTOM, bad)
     data = json.loads(out)
-    assert status == 1
-    assert [d["ok"] for d in data] == [True, False]
-    assert data[1]["origin"] == bad
-    assert data[1]["findings"][0]["code"] == "ONN102"
-    assert data[1]["findings"][0]["line"] == 1
+    assert status == 1 and data["exit_code"] == 1 and data["command"] == "check"
+    results = data["results"]
+    assert [d["ok"] for d in results] == [True, False]
+    assert results[1]["origin"] == results[1]["source"] == bad
+    assert results[1]["findings"][0]["code"] == "ONN102"
+    assert results[1]["findings"][0]["line"] == 1
+    assert data["summary"]["error"] == 1 and data["summary"]["files"] == 2
 
 
 def test_stdin(tmp_path):
@@ -130,7 +134,7 @@ def test_included_and_profile_secrets_are_never_printed(tmp_path, capsys, fmt):
     status, out, err = run(capsys, "--format", fmt, *files)
     assert status == 2                          # c.ks does not parse
     assert MARKER not in out + err
-    assert len(out) < 6000                      # not 40 lines per file
+    assert len(out) < 8000                      # not 40 lines per file
     assert "more lines" in out
 
 
@@ -152,5 +156,73 @@ def test_include_bombs_and_endless_files_exit_2(tmp_path, capsys):
         write(tmp_path, "f%d.ks" % level, "%%include %s\n" % child * 10)
     bomb = write(tmp_path, "bomb.ks", "text\n%include f0.ks\n")
     status, out, err = run(capsys, bomb, "/dev/zero")
-    assert status == 2 and out == ""
+    assert status == 2 and out.endswith("; 2 could not be read\n") and len(out) < 100
     assert "%s:2: error: " % bomb in err and "/dev/zero: error: " in err
+
+
+# --- check --fix, --diff, -i (issue 11 items 4-5, wired by issue 13) ------------------------
+CLI = os.path.join(ROOT, ".venv", "bin", "ovirt-node-layout")
+if not os.path.exists(CLI):
+    CLI = os.path.join(os.path.dirname(sys.executable), "ovirt-node-layout")
+
+
+def without_audit(tmp_path):
+    """pxe-custom-thin.ks without its /var/log/audit LV (a warning the fixer removes)."""
+    with open(CUSTOM, encoding="utf-8") as handle:
+        text = "".join(line for line in handle if "/var/log/audit" not in line)
+    return write(tmp_path, "site.ks", text), text
+
+
+def cli(*argv, cwd=None):
+    return subprocess.run([CLI, "check"] + list(argv), capture_output=True, text=True,
+                          cwd=cwd, env=dict(os.environ, LC_ALL="C", NO_COLOR="1"), timeout=300)
+
+
+def test_fix_prints_the_fixed_kickstart_and_lists_the_changes(tmp_path):
+    path, text = without_audit(tmp_path)
+    proc = cli("--fix", path)
+    assert proc.returncode == 0, proc.stderr
+    assert "logvol /var/log/audit " in proc.stdout and proc.stdout.count("\n") == \
+        text.count("\n") + 1
+    assert "site.ks:" in proc.stderr and ": fixed: /var/log/audit" in proc.stderr
+    with open(path, encoding="utf-8") as handle:
+        assert handle.read() == text  # nothing written
+
+
+def test_in_place_writes_the_file_and_keeps_the_original(tmp_path):
+    path, text = without_audit(tmp_path)
+    proc = cli("-i", path)
+    assert proc.returncode == 0, proc.stderr
+    with open(path + ".orig", encoding="utf-8") as handle:
+        assert handle.read() == text
+    again = cli(path)
+    assert again.returncode == 0 and "ONN016" not in again.stdout
+    assert proc.stdout.splitlines()[-1].endswith("; 1 fixed")
+
+
+def test_fix_refuses_what_it_cannot_fix_safely_with_exit_1(tmp_path):
+    proc = cli("--diff", PRE)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert ": error: " in proc.stderr and "%pre" in proc.stderr
+
+
+def test_fix_usage_errors(tmp_path):
+    path, _text = without_audit(tmp_path)
+    assert cli("--fix", path, CUSTOM).returncode == 2      # one kickstart on stdout
+    assert cli("-i", "-").returncode == 2
+    assert cli("--diff", path, CUSTOM).returncode == 0     # a diff of several is fine
+
+
+def test_a_directory_stands_for_its_kickstarts(tmp_path):
+    count = len([n for n in os.listdir(EXAMPLES) if n.endswith(".ks")])
+    proc = cli(EXAMPLES)
+    assert proc.stdout.splitlines()[-1].startswith("%d files checked: " % count)
+    assert cli(str(tmp_path)).returncode == 2  # no *.ks in it
+
+
+def test_fix_of_standard_input_prints_it_even_unchanged():
+    text = "text\nautopart --type=thinp\n"
+    proc = subprocess.run([CLI, "check", "--fix", "-"], input=text, capture_output=True,
+                          text=True, env=dict(os.environ, LC_ALL="C"), timeout=300)
+    assert (proc.returncode, proc.stdout) == (0, text)
+    assert "nothing to fix" in proc.stderr

@@ -58,8 +58,11 @@ def test_default_is_one_64_gib_disk_and_cleans_up(capsys, private_tmp):
 
 def test_json(capsys, private_tmp):
     code, out, _err = run(capsys, "--disk", "100GiB", "--disk", "50GiB", "--format", "json")
-    data = json.loads(out)
+    envelope = json.loads(out)
+    assert envelope["command"] == "plan" and envelope["exit_code"] == 0
+    (data,) = envelope["results"]
     assert code == 0 and data["ok"] and data["disks"] == ["sda", "sdb"]
+    assert data["error"] is None and data["disk_selection"] is None
     mounts = {d["mountpoint"] for d in data["layout"]["devices"] if d["mountpoint"]}
     assert {"/", "/boot", "/var", "/var/tmp"} <= mounts
     assert data["report"]["counts"]["error"] == 0
@@ -82,9 +85,10 @@ def test_too_small_exits_1_with_the_numbers(capsys, private_tmp):
     assert code == 1 and out == ""
     assert "60 GiB" in err and "64 GiB" in err and "sda" in err
     code, out, err = run(capsys, "--disk", "60GiB", "--format", "json")
-    data = json.loads(out)
+    (data,) = json.loads(out)["results"]
     assert code == 1 and data["ok"] is False
-    assert (data["needed"], data["found"], data["disks"]) == (64 << 30, 60 << 30, ["sda"])
+    error = data["error"]
+    assert (error["needed"], error["found"], error["disks"]) == (64 << 30, 60 << 30, ["sda"])
 
 
 @pytest.mark.parametrize("argv", [
@@ -151,7 +155,7 @@ def test_huge_disks_plan(capsys, private_tmp, size):
     """Beyond what a sparse file on ext4 may be (16 TiB): the images are memfds."""
     code, out, err = run(capsys, "--disk", size, "--format", "json")
     assert code == 0, err
-    data = json.loads(out)
+    (data,) = json.loads(out)["results"]
     assert data["report"]["counts"]["error"] == 0
     assert data["layout"]["devices"][0]["size"] == parse_size(size)
     assert os.listdir(str(private_tmp)) == []

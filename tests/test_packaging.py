@@ -313,7 +313,8 @@ def test_missing_yaml_is_a_kickstart_error_never_silent(monkeypatch):
 
 
 def _guard_wired():
-    with open(os.path.join(ROOT, "org_ovirt_node", "kickstart", "addon.py"), encoding="utf-8") as handle:
+    path = os.path.join(ROOT, "org_ovirt_node", "kickstart", "addon.py")
+    with open(path, encoding="utf-8") as handle:
         return "require_yaml" in handle.read()
 
 

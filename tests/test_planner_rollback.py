@@ -128,8 +128,10 @@ def test_a_refusal_after_clearing_restores_the_cleared_partitions(
     a_parts = parted_geometry(disks[0])
     before = tree_state(b)
     monkeypatch.setattr(planner, "installed_layout", layout_from_blivet)
+    # Swap on a partition is a warning in the shipped profile; the defect needs a refusal.
+    strict = ovirt_profile.derive({"rules": {"swap": "error"}}, "test")
     with pytest.raises(PlanError) as info:
-        plan(ovirt_profile, b, disks, clear=["a.img"], firmware="bios", ram=RAM)
+        plan(strict, b, disks, clear=["a.img"], firmware="bios", ram=RAM)
     assert "b.img1" in str(info.value)
     assert tree_state(b) == before
     assert parted_geometry(disks[0]) == a_parts

@@ -120,6 +120,33 @@ def test_text_view_marks_what_exists_and_shows_a_shared_vg_once(disk_dir, ovirt_
     assert any("(see above)" in line for line in lines)
 
 
+def test_clearing_an_existing_vg_lists_what_is_lost_from_the_disk_up(disk_dir,
+                                                                       ovirt_profile):
+    from blivet_helpers import existing_lvm
+    path = os.path.join(disk_dir, "lv.img")
+    with open(path, "wb") as handle:
+        handle.truncate(100 * GiB)
+    subprocess.run(["parted", "-s", path, "mklabel", "gpt", "mkpart", "p", "1MiB", "50GiB"],
+                   check=True)
+    b = blivet.Blivet()
+    disks = discover_disks(b, [path])
+    existing_lvm(b, [b.devicetree.get_device_by_name("lv.img1")], "data",
+                 pool=("pool", 40 * GiB), thin=(("vms", 30 * GiB, "xfs"),),
+                 thick=(("iso", 5 * GiB, "ext4"),))
+    result = plan(ovirt_profile, b, disks, clear="all", ram=RAM, firmware="bios")
+    assert [(r["device"], r["vg"] or r["format"]) for r in result.destroyed] == [
+        ("lv.img1", "data"), ("data", None), ("data-iso", "ext4"), ("data-pool", None),
+        ("data-vms", "xfs")]
+    text = render_text(result)
+    assert ("Lost by clearing lv.img: lv.img1 (LVM physical volume of data, 50 GiB); data "
+            "(vg, 50 GiB); data-iso (ext4, 5 GiB); data-pool (thinpool, 40 GiB); data-vms "
+            "(xfs, 30 GiB)") in text
+    assert "-├─data-vms" in text and "(destroyed)" in text
+    kinds = {(a["action"], a["object"], a["type"]) for a in
+             (dict(r) for r in result.action_records)}
+    assert ("destroy", "device", "lvmvg") in kinds and ("create", "device", "lvmthinlv") in kinds
+
+
 # --- hostile names (issue 9) ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small_plan(tmp_path_factory):

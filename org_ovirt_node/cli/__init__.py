@@ -20,11 +20,24 @@ import sys
 import traceback
 
 from org_ovirt_node import __version__
-from org_ovirt_node.i18n import _
+from org_ovirt_node.i18n import N_, _
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 EXIT_INTERRUPTED = 128 + 2  # the shell's code for SIGINT
 PROG = "ovirt-node-layout"
+# The one table of exit codes: --help's epilog, the man page, README and docs/cli.md are
+# generated from it (scripts/cli_docs.py). Every command uses 0, 1 and 2 alike.
+EXIT_CODES = (
+    (EXIT_OK, N_("ok: no violation found, or the command did what was asked")),
+    (EXIT_VIOLATIONS, N_("violations: the layout breaks the profile (errors, or warnings with "
+                         "--strict), a plan does not fit the disks, apply refused or failed, "
+                         "a kickstart --fix refuses to touch, a host in a fleet fails")),
+    (EXIT_USAGE, N_("bad input or usage: a file that cannot be read or parsed, an invalid "
+                    "profile, a wrong option; nothing was changed")),
+    (EXIT_BUG, N_("a bug of this program: one line on standard error says how to report it; "
+                  "--debug shows the traceback")),
+    (EXIT_INTERRUPTED, N_("interrupted (Ctrl-C)")),
+)
 
 # Subcommand modules, in the order shown by --help.
 COMMANDS = ("profile_cmd", "plan_cmd", "check_cmd", "apply_cmd", "verify_cmd", "fleet_cmd")
@@ -48,18 +61,113 @@ class _Parser(argparse.ArgumentParser):
 
 def add_format_option(parser, choices=("text", "json")):
     parser.add_argument("--format", choices=choices, default="text",
-                        help=_("output format (default: text)"))
+                        help=_("output format (default: text); json is described in "
+                               "docs/json.md"))
+
+
+def add_clear_option(parser):
+    """``--clear`` as ``plan`` and ``apply`` both take it (:func:`parse_clear`)."""
+    parser.add_argument("--clear", nargs="+", default=["none"], metavar="none|all|DISK",
+                        help=_("what may be erased: none (default: free space only), all "
+                               "(every chosen disk), or the disks named (space- or "
+                               "comma-separated)"))
+
+
+def parse_clear(values):
+    """``none``, ``all`` or a list of disk names from ``--clear`` values (each may hold
+    several names separated by commas); :class:`UsageError` for a mix or an empty name."""
+    if isinstance(values, str):
+        values = [values]
+    names = [n.strip() for v in values for n in v.split(",")]
+    if not names or any(not n for n in names):
+        raise UsageError(_("--clear: expected none, all or disk names, got %(value)s")
+                         % {"value": " ".join(values) or "''"})
+    if names in (["none"], ["all"]):
+        return names[0]
+    if "none" in names or "all" in names:
+        raise UsageError(_("--clear takes none, all, or disk names, not a mix"))
+    return list(dict.fromkeys(names))
+
+
+def did_you_mean(word, choices):
+    """``did you mean X?`` for the choice closest to *word* (difflib), or ``""``."""
+    import difflib
+    if not isinstance(word, str) or not word:
+        return ""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return _("did you mean %(name)s?") % {"name": close[0]} if close else ""
+
+
+def suggest_profile(name):
+    """``did you mean ovirt-node?`` when *name* is no file and close to a built-in
+    profile's name; ``""`` otherwise."""
+    from org_ovirt_node.profile import builtin_profiles
+    if not name or os.path.exists(name) or name in builtin_profiles():
+        return ""
+    base = os.path.basename(name)
+    for suffix in (".yaml", ".yml"):
+        if base.endswith(suffix):
+            base = base[:-len(suffix)]
+    return did_you_mean(base, builtin_profiles())
+
+
+def add_rule_option(parser):
+    """``--rule SLUG=SEVERITY`` (repeatable), as ``rule SLUG SEVERITY`` in ``%addon``."""
+    parser.add_argument("--rule", action="append", default=[], metavar="SLUG=SEVERITY",
+                        help=_("change a rule's severity for this run (error, warning, info "
+                               "or off; the rule by slug or code, e.g. mount-options=error); "
+                               "repeat for more"))
+
+
+def apply_rule_options(profile, values):
+    """*profile* with the ``--rule`` severities of *values*; :class:`UsageError` with ``did
+    you mean`` for an unknown rule or severity."""
+    from org_ovirt_node import rules as catalog
+    from org_ovirt_node.sanitize import excerpt
+    if not values:
+        return profile
+    changes = {}
+    for value in values:
+        slug, sep, severity = value.partition("=")
+        slug, severity = slug.strip(), severity.strip().lower()
+        if not sep or not slug or not severity:
+            raise UsageError(_("--rule %(value)s: expected SLUG=SEVERITY, e.g. "
+                               "mount-options=error") % {"value": excerpt(value)})
+        info = catalog.lookup(slug) or catalog.lookup(slug.upper())
+        if info is None:
+            known = list(catalog.CATALOG) + [i.code for i in catalog.CATALOG.values()]
+            hint = did_you_mean(slug, known)
+            raise UsageError(_("--rule %(value)s: unknown rule %(rule)s%(hint)s") % {
+                "value": excerpt(value), "rule": excerpt(slug),
+                "hint": "; " + hint if hint else ""})
+        if severity not in catalog.SEVERITIES:
+            hint = did_you_mean(severity, catalog.SEVERITIES)
+            raise UsageError(_("--rule %(value)s: expected a severity of %(choices)s%(hint)s")
+                             % {"value": excerpt(value),
+                                "choices": ", ".join(catalog.SEVERITIES),
+                                "hint": "; " + hint if hint else ""})
+        changes[info.slug] = severity
+    from org_ovirt_node.profile import ProfileError
+    try:
+        return profile.derive({"rules": changes}, profile.source)
+    except ProfileError as exc:
+        raise UsageError("\n".join(p.diagnostic() for p in exc.problems),
+                         located=True) from None
 
 
 def load_profile_or_usage(name, loader=None):
     """The profile *name* (the default when None), or a :class:`UsageError` that lists every
-    problem of it as ``file:line:column: error: key: message``."""
+    problem of it as ``file:line:column: error: key: message`` (and ``did you mean`` a
+    built-in profile whose name is close)."""
     from org_ovirt_node.profile import DEFAULT_PROFILE, ProfileError, load_profile
     try:
         return (loader or load_profile)(name or DEFAULT_PROFILE)
     except ProfileError as exc:
-        raise UsageError("\n".join(p.diagnostic() for p in exc.problems),
-                         located=True) from None
+        lines = [p.diagnostic() for p in exc.problems]
+        suggestion = suggest_profile(name)
+        if suggestion:
+            lines.append(suggestion)
+        raise UsageError("\n".join(lines), located=True) from None
 
 
 def _add_debug_option(parser, default):
@@ -81,7 +189,8 @@ def build_parser():
                      description=_("Check and plan the storage layout oVirt Node needs."),
                      epilog=_("Exit codes: 0 ok, 1 violations found, 2 bad input or usage, "
                               "3 a bug of this program (report it; --debug shows the "
-                              "traceback), 130 interrupted."))
+                              "traceback), 130 interrupted. Colour: on a terminal, unless "
+                              "NO_COLOR is set; FORCE_COLOR=1 forces it."))
     parser.add_argument("--version", action="version", version="%s %s" % (PROG, __version__))
     _add_debug_option(parser, False)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",

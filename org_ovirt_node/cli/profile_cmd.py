@@ -1,34 +1,58 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """``ovirt-node-layout profile list|show|validate|export-anaconda``."""
-import json
 import sys
 
-from org_ovirt_node.cli import EXIT_OK, EXIT_USAGE, UsageError, add_format_option
+from org_ovirt_node.cli import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    add_format_option,
+    output,
+    suggest_profile,
+)
 from org_ovirt_node.i18n import _
 from org_ovirt_node.units import format_size
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("profile", help=_("show, validate or export profiles"))
+    parser = subparsers.add_parser(
+        "profile", help=_("show, validate or export profiles"),
+        description=_("List the built-in profiles, show one as a table, validate profile "
+                      "files, or write the Anaconda configuration drop-in of a profile."))
     sub = parser.add_subparsers(dest="profile_command", metavar="ACTION")
     sub.required = True
 
-    p = sub.add_parser("list", help=_("list the built-in profiles"))
+    p = sub.add_parser("list", help=_("list the built-in profiles"),
+                       description=_("Print the names of the built-in profiles, one a "
+                                     "line."))
+    add_format_option(p)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("show", help=_("show a profile (default: ovirt-node)"))
-    p.add_argument("profile", nargs="?", default=None, metavar="NAME|FILE")
+    p = sub.add_parser("show", help=_("show a profile (default: ovirt-node)"),
+                       description=_("Show a profile's mounts, volume group, thin pool and "
+                                     "swap policy as a table (or JSON)."))
+    p.add_argument("profile", nargs="?", default=None, metavar="NAME|FILE",
+                   help=_("a built-in profile name or a profile file (default: ovirt-node)"))
     add_format_option(p)
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("validate", help=_("validate a profile file"))
-    p.add_argument("profile", nargs="+", metavar="FILE")
+    p = sub.add_parser("validate", help=_("validate a profile file"),
+                       description=_("Check profile files; every problem is reported as "
+                                     "file:line:column: key: what was expected. Exit 2 when "
+                                     "one is invalid."))
+    p.add_argument("profile", nargs="+", metavar="FILE",
+                   help=_("profile files (or built-in names) to validate"))
     add_format_option(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("export-anaconda",
-                       help=_("write an Anaconda configuration drop-in for /etc/anaconda/conf.d/"))
-    p.add_argument("--profile", default=None, metavar="NAME|FILE")
+                       help=_("write an Anaconda configuration drop-in for /etc/anaconda/conf.d/"),
+                       description=_("Write the Anaconda configuration drop-in that makes "
+                                     "Anaconda's automatic partitioning produce the profile's "
+                                     "layout and makes a failure of this addon stop the "
+                                     "install."))
+    p.add_argument("--profile", default=None, metavar="NAME|FILE",
+                   help=_("profile to export (default: ovirt-node)"))
     p.add_argument("-o", "--output", default="-", metavar="FILE",
                    help=_("where to write it (default: standard output)"))
     p.set_defaults(func=cmd_export_anaconda)
@@ -45,23 +69,37 @@ def _load(name, problems=None):
             sys.stderr.write(problem.diagnostic() + "\n")
             if problems is not None:
                 problems.append(problem.to_dict())
+        suggestion = suggest_profile(name)
+        if suggestion:
+            sys.stderr.write(suggestion + "\n")
+            if problems:
+                problems[-1] = dict(problems[-1], suggestion=suggestion)
         return None
 
 
 def cmd_list(args):
-    from org_ovirt_node.profile import builtin_profiles
-    for name in builtin_profiles():
+    from org_ovirt_node.profile import builtin_profiles, resolve_profile_path
+    names = builtin_profiles()
+    if args.format == "json":
+        return output.print_json("profile list", [output.result(
+            resolve_profile_path(name) or name, name=name) for name in names], EXIT_OK)
+    for name in names:
         print(name)
     return EXIT_OK
 
 
 def cmd_show(args):
-    profile = _load(args.profile)
+    problems = []
+    profile = _load(args.profile, problems)
+    if args.format == "json":
+        if profile is None:
+            return output.print_json("profile show", [output.result(
+                args.profile or "ovirt-node", error=_problems_error(problems), name=None,
+                profile=None)], EXIT_USAGE)
+        return output.print_json("profile show", [output.result(
+            profile.source, name=profile.name, profile=profile.to_dict())], EXIT_OK)
     if profile is None:
         return EXIT_USAGE
-    if args.format == "json":
-        print(json.dumps(profile.to_dict(), indent=2, sort_keys=True, default=str))
-        return EXIT_OK
     print(describe_profile(profile))
     return EXIT_OK
 
@@ -112,14 +150,27 @@ def cmd_validate(args):
         problems = []
         profile = _load(name, problems)
         ok = profile is not None
-        results.append({"file": name, "ok": ok, "problems": problems})
+        results.append(output.result(
+            name, error=None if ok else _problems_error(problems), file=name,
+            name=profile.name if ok else None, problems=problems))
         if not ok:
             status = EXIT_USAGE
         elif args.format == "text":
             print(_("%(file)s: ok (profile %(name)s)") % {"file": name, "name": profile.name})
     if args.format == "json":
-        print(json.dumps(results, indent=2))
+        return output.print_json("profile validate", results, status)
     return status
+
+
+def _problems_error(problems):
+    """The error of a result for a profile that did not load: its first problem."""
+    first = problems[0] if problems else {}
+    error = {"message": first.get("message") or _("the profile cannot be loaded"),
+             "file": first.get("file"), "line": first.get("line")}
+    suggestion = next((p["suggestion"] for p in problems if p.get("suggestion")), None)
+    if suggestion:
+        error["suggestion"] = suggestion
+    return error
 
 
 def cmd_export_anaconda(args):

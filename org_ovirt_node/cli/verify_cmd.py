@@ -14,25 +14,37 @@ A tool that is missing, fails, hangs (timeout) or prints something that is not w
 should print, and an fstab that is not a small regular file, end in one line on stderr
 naming the tool or file and exit 2 (bad input), never a traceback.
 """
-import json
 import os
 import socket
 import sys
 
-from org_ovirt_node.cli import EXIT_USAGE, UsageError, add_format_option, load_profile_or_usage
+from org_ovirt_node.cli import (
+    EXIT_USAGE,
+    UsageError,
+    add_format_option,
+    add_rule_option,
+    apply_rule_options,
+    load_profile_or_usage,
+    output,
+)
 from org_ovirt_node.i18n import _
 from org_ovirt_node.sanitize import excerpt
 
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "verify", help=_("check the storage layout of this host or an installed root"))
+        "verify", help=_("check the storage layout of this host or an installed root"),
+        description=_("Read this host's storage with its own tools (lsblk, LVM, findmnt) "
+                      "and check it against the profile and the live-host health rules "
+                      "(pool usage, room for the next update). On a host that is not an "
+                      "oVirt Node, the first line says so. Nothing is changed."))
     parser.add_argument("--root", default=None, metavar="PATH",
                         help=_("read mount points and options from PATH/etc/fstab"))
     parser.add_argument("--profile", default=None, metavar="NAME|FILE",
                         help=_("profile to check against (default: ovirt-node)"))
     parser.add_argument("--strict", action="store_true",
                         help=_("exit 1 on warnings too"))
+    add_rule_option(parser)
     parser.add_argument("--pre-upgrade", action="store_true",
                         help=_("check what the next imgbased update needs instead of the "
                                "profile's layout rules"))
@@ -74,7 +86,7 @@ def cmd_verify(args):
     from org_ovirt_node.host.health import verify
     from org_ovirt_node.host.reader import HostError, clean, read_host
 
-    profile = load_profile_or_usage(args.profile)
+    profile = apply_rule_options(load_profile_or_usage(args.profile), args.rule)
     if args.image_size is not None and not args.pre_upgrade:
         raise UsageError(_("--image-size needs --pre-upgrade"))
     image_size = _image_size(args.image_size) if args.image_size is not None else None
@@ -89,31 +101,44 @@ def cmd_verify(args):
                                                   image_size=image_size)
     except HostError as exc:  # a tool or file could not be read, or holds garbage: exit 2
         sys.stderr.write("ovirt-node-layout: %s\n" % exc)
+        if args.format == "json":
+            return output.print_json("verify", [output.result(
+                args.root or "/", error=str(exc), host=host_name(args.root),
+                mode="pre-upgrade" if args.pre_upgrade else "verify", findings=[])],
+                EXIT_USAGE)
         return EXIT_USAGE
+    from org_ovirt_node.host.health import for_running_host, not_a_node
+    not_node = not_a_node(layout)
     if args.pre_upgrade:
         report, budget = preupgrade.check(layout, profile, facts)
         extra = {"mode": "pre-upgrade", "pre_upgrade": preupgrade.summary(facts, budget)}
     else:
-        report, budget = verify(layout, profile), None
+        report, budget = for_running_host(verify(layout, profile), layout, profile), None
         extra = {"mode": "verify"}
+    status = report.exit_code(strict=args.strict)
     if args.format == "json":
         data = report.to_dict()
-        data.update(extra, profile=profile.name, host=host_name(args.root))
+        data.update(extra, profile=profile.name, host=host_name(args.root),
+                    node=not_node is None, not_node=not_node)
         data["layout"] = layout.to_dict()
-        print(json.dumps(data, indent=2, sort_keys=True))
+        return output.print_json("verify", [output.result(
+            args.root or "/", ok=status == 0, payload=data)], status)
+    colour = output.colour_enabled()
+    if not_node:
+        print(output.paint("%s: %s" % (report.origin, not_node), "warning", colour))
+    text = render_text(report)
+    if text:
+        print(output.colour_findings(text, colour))
+    if args.pre_upgrade:
+        _print_gate(report, budget)
     else:
-        text = render_text(report)
-        if text:
-            print(text)
-        if args.pre_upgrade:
-            _print_gate(report, budget)
-        else:
-            print(_("%(origin)s: %(errors)d error(s), %(warnings)d warning(s), %(infos)d "
-                    "note(s) (profile %(profile)s)") % {
-                        "origin": report.origin, "errors": len(report.errors),
-                        "warnings": len(report.warnings), "infos": len(report.infos),
-                        "profile": profile.name})
-    return report.exit_code(strict=args.strict)
+        print(output.paint(_(
+            "%(origin)s: %(errors)d error(s), %(warnings)d warning(s), %(infos)d note(s) "
+            "(profile %(profile)s)") % {
+                "origin": report.origin, "errors": len(report.errors),
+                "warnings": len(report.warnings), "infos": len(report.infos),
+                "profile": profile.name}, "ok" if status == 0 else "error", colour))
+    return status
 
 
 def _print_gate(report, budget):

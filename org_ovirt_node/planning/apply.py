@@ -393,6 +393,26 @@ def in_use(name, sys_root="/sys", proc_root="/proc", dev_root="/dev",
     return list(dict.fromkeys(reasons))
 
 
+def boot_mounts_on(name, sys_root="/sys", proc_root="/proc", dev_root="/dev",
+                   mounts=None) -> List[str]:
+    """Which of the running system's own mount points (*mounts*, default
+    :data:`~org_ovirt_node.planning.discovery.BOOT_MOUNTS`: ``/``, ``/boot``, the
+    installer's medium...) lie on disk *name* or anything stacked on it."""
+    if mounts is None:
+        from org_ovirt_node.planning import discovery
+        mounts = discovery.BOOT_MOUNTS
+    nodes, _held = _device_stack(name, sys_root)
+    by_devnum = {n.devnum: n for n in nodes.values() if n.devnum}
+    found = []
+    for devnum, source, target, _fstype in _mount_table(proc_root) or ():
+        if target not in mounts or target in found:
+            continue
+        if (_find(nodes, by_devnum, devnum, None)
+                or _find(nodes, by_devnum, *_source_device(source, sys_root, dev_root))):
+            found.append(target)
+    return found
+
+
 def _btrfs_reasons(nodes, table, sys_root, dev_root):
     """A btrfs spanning several devices shows one of them as its mount source and an
     anonymous device number: /sys/fs/btrfs/<fsid>/devices (present while the filesystem is
@@ -642,6 +662,17 @@ def foreign_actions(actions, names) -> List[str]:
     return [str(a) for a in actions if not action_disks(a) <= allowed]
 
 
+def describe_action(record):
+    """One action record (:func:`~org_ovirt_node.planning.planner.action_record`) in words:
+    ``create device partition sda1 (1 GiB, xfs, /boot)``."""
+    from org_ovirt_node.units import format_size
+    details = [format_size(record["size"])] if record.get("size") else []
+    details += [v for v in (record.get("format"), record.get("mountpoint")) if v]
+    return "%s %s %s %s%s" % (record["action"], record["object"], record["type"],
+                              record["device"],
+                              " (%s)" % ", ".join(details) if details else "")
+
+
 def created_devices(actions) -> List[str]:
     """Devices (and formats) the executed part of *actions* created."""
     made = []
@@ -691,18 +722,20 @@ def blkid_uuid(path, run=subprocess.run):
 
 def apply_plan(profile, disk_args: Sequence, clear="none", yes=False, vg_name=None,
                fstype=None, log=print, sys_root="/sys", proc_root="/proc", dev_root="/dev",
-               run=subprocess.run) -> Applied:
+               run=subprocess.run, firmware=None) -> Applied:
     """Plan on the named disks and, with *yes*, execute. *disk_args* are ``--disk`` values
     or :class:`DiskTarget`\\ s. :class:`ApplyUsageError` for input that names nothing usable,
     :class:`ApplyError` when refused or failed, ``ValueError`` for the planner's bad
-    arguments (``--fstype``, ``--clear`` names)."""
+    arguments (``--fstype``, ``--clear`` names). *firmware* (``bios``/``uefi``; None:
+    this machine's) decides the boot partitions."""
     targets = resolve_disks(disk_args, sys_root, dev_root)
     vg_name = check_vg_name(vg_name)
     if targets[0].kind == BLOCK:
         refuse_busy(targets, sys_root, proc_root, dev_root)
         if yes:
             refuse_existing_vg(vg_name or profile.vg_name, run)
-        return _apply_on_block_devices(profile, targets, clear, yes, vg_name, fstype, log)
+        return _apply_on_block_devices(profile, targets, clear, yes, vg_name, fstype, log,
+                                       firmware)
     for target in targets:
         attached = loop_attachments(target, sys_root)
         if attached:
@@ -723,12 +756,13 @@ def apply_plan(profile, disk_args: Sequence, clear="none", yes=False, vg_name=No
             disks = discover_disks(b, [t.path for t in targets])
         except DiscoveryError as exc:
             raise ApplyUsageError(str(exc)) from None
-        return _plan_checked(profile, b, disks, clear, vg_name, fstype, log)[0]
+        return _plan_checked(profile, b, disks, clear, vg_name, fstype, log, firmware)[0]
     return _apply_on_images(profile, targets, clear, vg_name, fstype, log, sys_root,
-                            proc_root, dev_root, run)
+                            proc_root, dev_root, run, firmware)
 
 
-def _apply_on_block_devices(profile, targets, clear, yes, vg_name, fstype, log):
+def _apply_on_block_devices(profile, targets, clear, yes, vg_name, fstype, log,
+                            firmware=None):
     import blivet
 
     from org_ovirt_node.planning.discovery import DiscoveryError, discover_disks
@@ -740,12 +774,13 @@ def _apply_on_block_devices(profile, targets, clear, yes, vg_name, fstype, log):
         disks = discover_disks(b, [t.path for t in targets])
     except DiscoveryError as exc:
         raise ApplyUsageError(str(exc)) from None
-    applied, actions = _plan_checked(profile, b, disks, clear, vg_name, fstype, log)
+    applied, actions = _plan_checked(profile, b, disks, clear, vg_name, fstype, log,
+                                     firmware)
     return _execute(b, applied, actions) if yes else applied
 
 
 def _apply_on_images(profile, targets, clear, vg_name, fstype, log, sys_root, proc_root,
-                     dev_root, run):
+                     dev_root, run, firmware=None):
     """Attach each image to a loop device of its own, plan and execute on the loop devices
     (the only disks the tree holds), deactivate what was made, detach: also on failure."""
     import blivet
@@ -765,7 +800,8 @@ def _apply_on_images(profile, targets, clear, vg_name, fstype, log, sys_root, pr
         disks = [loop_disk(b, loop, sys_root) for loop in loops]
         clear = loop_clear(clear, {t.name: os.path.basename(loop)
                                    for t, loop in zip(targets, loops)})
-        applied, actions = _plan_checked(profile, b, disks, clear, vg_name, fstype, log)
+        applied, actions = _plan_checked(profile, b, disks, clear, vg_name, fstype, log,
+                                         firmware)
         return _execute(b, applied, actions)
 
 
@@ -778,14 +814,15 @@ def _deactivate(b, log):
             "error": excerpt(str(exc), 200)})
 
 
-def _plan_checked(profile, b, disks, clear, vg_name, fstype, log):
+def _plan_checked(profile, b, disks, clear, vg_name, fstype, log, firmware=None):
     """(Applied, blivet actions) of a plan that passes the profile and touches only *disks*;
     ApplyError otherwise. The actions are logged."""
     from org_ovirt_node.planning.planner import PlanError, plan
 
     names = [d.name for d in disks]
     try:
-        result = plan(profile, b, disks, clear=clear, vg_name=vg_name, fstype=fstype)
+        result = plan(profile, b, disks, clear=clear, vg_name=vg_name, fstype=fstype,
+                      firmware=firmware)
     except PlanError as exc:
         raise ApplyError(_("no plan, nothing written: %(error)s") % {"error": exc}) from exc
     report = result.report
@@ -797,7 +834,7 @@ def _plan_checked(profile, b, disks, clear, vg_name, fstype, log):
     if foreign:
         raise ApplyError(_("the plan would touch a disk that was not named: %(action)s")
                          % {"action": foreign[0]})
-    described = [printable(a) for a in actions]
+    described = [printable(describe_action(r)) for r in result.action_records]
     for line in described:
         log("  " + line)
     return Applied(described, False, result), actions

@@ -10,11 +10,13 @@
   nothing here calls ``do_it()``; still, it is for the command line and the installer's
   ``%pre``, never for unit tests.
 """
+import fnmatch
 import os
 import stat
 import subprocess
+from typing import NamedTuple, Tuple
 
-from org_ovirt_node.i18n import _
+from org_ovirt_node.i18n import N_, P_, _
 from org_ovirt_node.sanitize import excerpt
 from org_ovirt_node.units import MiB, format_size
 
@@ -247,3 +249,175 @@ def _scan(blivet, paths):
     if not disks:
         raise DiscoveryError(_("no usable disks found"))
     return disks
+
+
+# --- --disks=auto: which disks of this machine, in the kernel's own view --------------------
+class Candidate(NamedTuple):
+    """A whole disk the kernel lists in /sys/block."""
+    name: str                   # kernel name (sda, nvme0n1)
+    path: str                   # its node under the /dev root
+    size: int                   # bytes
+    links: Tuple[str, ...]      # /dev/disk/by-id/... and /dev/disk/by-path/... naming it
+
+
+class Skipped(NamedTuple):
+    name: str
+    size: int
+    reason: str
+
+
+class Selection(NamedTuple):
+    chosen: Tuple[Candidate, ...]
+    skipped: Tuple[Skipped, ...]
+    needed: int                 # bytes the selection aimed for
+
+
+# Mount points whose disk is the running system's (or the installer's boot medium).
+BOOT_MOUNTS = ("/", "/boot", "/boot/efi", "/run/initramfs/live", "/run/install/repo")
+# Kernel devices that are never install disks, by the folder sysfs gives them.
+_VIRTUAL = (("dm", N_("a device-mapper device")), ("md", N_("an MD RAID array")),
+            ("loop", N_("a loop device")))
+_NOT_DISKS = (("zram", N_("a compressed RAM disk")), ("ram", N_("a RAM disk")),
+              ("sr", N_("an optical drive")), ("fd", N_("a floppy drive")),
+              ("nbd", N_("a network block device")))
+SECTOR = 512                    # /sys/block/*/size counts 512-byte sectors, always
+
+
+def _sys_text(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4096).decode("ascii", "replace").strip()
+    except (OSError, ValueError):
+        return ""
+
+
+def kernel_disks(sys_root="/sys", dev_root="/dev"):
+    """([Candidate], [Skipped]) of every block device in /sys/block: whole disks with a
+    medium, writable and fixed; the rest skipped with why."""
+    by_name = {}
+    for kind in ("by-id", "by-path"):
+        folder = os.path.join(dev_root, "disk", kind)
+        try:
+            entries = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            target = os.path.basename(os.path.realpath(os.path.join(folder, entry)))
+            by_name.setdefault(target, []).append(os.path.join("/dev/disk", kind, entry))
+    disks, skipped = [], []
+    base = os.path.join(sys_root, "block")
+    try:
+        names = sorted(os.listdir(base))
+    except OSError as exc:
+        raise DiscoveryError(_("cannot list the disks of this machine (%(path)s: %(err)s)")
+                             % {"path": base, "err": exc.strerror or exc}) from None
+    for name in names:
+        folder = os.path.join(base, name)
+        try:
+            size = int(_sys_text(os.path.join(folder, "size")) or 0) * SECTOR
+        except ValueError:
+            size = 0
+        reason = next((_(words) for sub, words in _VIRTUAL
+                       if os.path.isdir(os.path.join(folder, sub))), None)
+        reason = reason or next((_(words) for prefix, words in _NOT_DISKS
+                                 if name.startswith(prefix)), None)
+        if reason is None and size <= 0:
+            reason = _("no medium (size 0)")
+        if reason is None and _sys_text(os.path.join(folder, "removable")) == "1":
+            reason = _("removable")
+        if reason is None and _sys_text(os.path.join(folder, "ro")) == "1":
+            reason = _("read-only")
+        if reason is not None:
+            skipped.append(Skipped(name, size, reason))
+            continue
+        disks.append(Candidate(name, os.path.join(dev_root, name.replace("!", "/")), size,
+                               tuple(by_name.get(name, ()))))
+    return disks, skipped
+
+
+def _matches(candidate, patterns):
+    """Whether a glob of *patterns* matches the disk's kernel name, its /dev path or one of
+    its by-id/by-path links (whole path or the link's own name)."""
+    names = [candidate.name, "/dev/" + candidate.name]
+    for link in candidate.links:
+        names += [link, os.path.basename(link)]
+    return any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns)
+
+
+def _fewest_smallest(disks, needed, max_count):
+    """The fewest disks (at most *max_count*) that together hold *needed* bytes, each as
+    small as it can be; None when even the largest *max_count* do not."""
+    ordered = sorted(disks, key=lambda d: (d.size, d.name))
+    for count in range(1, min(max_count, len(ordered)) + 1):
+        chosen = ordered[-count:]
+        if sum(d.size for d in chosen) < needed:
+            continue
+        # Swap each (largest first) for the smallest unused disk that still fits.
+        for i in range(len(chosen) - 1, -1, -1):
+            rest = sum(d.size for j, d in enumerate(chosen) if j != i)
+            for disk in ordered:
+                if disk not in chosen and rest + disk.size >= needed \
+                        and (disk.size, disk.name) < (chosen[i].size, chosen[i].name):
+                    chosen[i] = disk
+                    break
+        return chosen
+    return None
+
+
+def select_disks(needed, min_size=None, max_count=1, patterns=(), sys_root="/sys",
+                 proc_root="/proc", dev_root="/dev", lsblk_json=None) -> Selection:
+    """The disks ``--disks=auto`` uses, and every disk it skips with why.
+
+    Never a disk in use in the kernel's view (a mount, swap, a device-mapper or MD holder,
+    :func:`~org_ovirt_node.planning.apply.in_use`), the running system's boot disk, a
+    removable, read-only or virtual one. Of the rest (filtered by *min_size* and the globs
+    *patterns*): the fewest, smallest disks that together hold *needed* bytes, at most
+    *max_count* (``None``: all of them). When none suffice, the largest *max_count* are
+    chosen, so the plan says precisely how much is missing."""
+    from org_ovirt_node.planning.apply import boot_mounts_on, in_use, run_lsblk
+
+    disks, skipped = kernel_disks(sys_root, dev_root)
+    if lsblk_json is None:  # once for all disks (in_use would run it for each)
+        lsblk_json = run_lsblk() if sys_root == "/sys" else ""
+    eligible = []
+    for disk in disks:
+        reason = None
+        boot = boot_mounts_on(disk.name, sys_root, proc_root, dev_root)
+        if boot:
+            reason = _("the running system's disk (%(mounts)s on it)") % {
+                "mounts": ", ".join(boot)}
+        else:
+            busy = in_use(disk.name, sys_root, proc_root, dev_root, lsblk_json)
+            if busy:
+                reason = _("in use: %(why)s") % {"why": "; ".join(busy)}
+        if reason is None and min_size is not None and disk.size < min_size:
+            reason = _("smaller than --min-disk-size %(size)s") % {
+                "size": format_size(min_size)}
+        if reason is None and patterns and not _matches(disk, patterns):
+            reason = _("matches no --disk-match pattern")
+        if reason is not None:
+            skipped.append(Skipped(disk.name, disk.size, reason))
+        else:
+            eligible.append(disk)
+    if max_count is None:
+        chosen = list(eligible)
+    else:
+        chosen = _fewest_smallest(eligible, needed, max_count) \
+            or sorted(eligible, key=lambda d: (d.size, d.name))[-max_count:]
+    for disk in eligible:
+        if disk in chosen:
+            continue
+        if max_count == 1 and disk.size < needed:
+            reason = _("too small to hold the layout alone (%(needed)s); --max-disks 2 or "
+                       "more combines disks") % {"needed": format_size(needed)}
+        else:
+            reason = P_("not needed: %(chosen)s holds the %(needed)s the profile needs "
+                        "(--max-disks %(max)s)",
+                        "not needed: %(chosen)s hold the %(needed)s the profile needs "
+                        "(--max-disks %(max)s)", len(chosen)) % {
+                "chosen": ", ".join(d.name for d in chosen),
+                "needed": format_size(needed), "max": max_count}
+        skipped.append(Skipped(disk.name, disk.size, reason))
+    chosen = sorted(chosen, key=lambda d: d.name)
+    skipped.sort(key=lambda s: s.name)
+    return Selection(tuple(chosen), tuple(skipped), needed)

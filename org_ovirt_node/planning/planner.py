@@ -16,6 +16,7 @@ importing this module is cheap.
 """
 import contextlib
 import os
+import re
 import types
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Tuple
@@ -69,6 +70,10 @@ class Plan:
     profile_name: str = ""
     summary: Mapping[str, object] = field(default_factory=dict)
     design: Optional[D.Design] = None     # what the requests come from
+    # The actions as plain data (:func:`action_record`) and what existed before and is
+    # destroyed by the plan (:func:`_lost_record`): the data a --clear erases.
+    action_records: Tuple[Mapping[str, object], ...] = ()
+    destroyed: Tuple[Mapping[str, object], ...] = ()
 
     def to_dict(self):
         return {
@@ -77,7 +82,9 @@ class Plan:
             "encrypted": self.encrypted, "vg": self.vg_name, "pool": self.pool_name,
             "summary": dict(self.summary),
             "requests": [dict(r.__dict__, options=list(r.options)) for r in self.requests],
-            "new_devices": list(self.new_devices), "actions": list(self.actions),
+            "new_devices": list(self.new_devices),
+            "actions": [dict(a) for a in self.action_records],
+            "destroyed": [dict(d) for d in self.destroyed],
             "layout": self.layout.to_dict(), "report": self.report.to_dict(),
         }
 
@@ -307,6 +314,105 @@ def _is_state(obj):
     return known
 
 
+# --- the plan as data ------------------------------------------------------------------------
+def action_record(action, sizes=None):
+    """One blivet action as plain data: ``action`` (create, destroy, resize, add, remove,
+    configure), ``object`` (device, format, container), the ``device`` name and ``type``,
+    its ``size`` in bytes, the ``format`` (the one created, or the one destroyed) and its
+    ``mountpoint``. No blivet-internal ids. *sizes* (device id -> bytes, taken before the
+    plan) gives the size of existing devices: a destroyed VG cannot compute its own."""
+    dev = action.device
+    fmt = action.format
+    fmt_type = getattr(fmt, "type", None) if fmt is not None else None
+    return {"action": action.type_string.lower(), "object": action.object_string.lower(),
+            "device": dev.name, "type": dev.type, "size": _size_of(dev, sizes),
+            "format": fmt_type, "mountpoint": getattr(fmt, "mountpoint", None) or None}
+
+
+def _size_of(dev, sizes=None):
+    if sizes and dev.id in sizes:
+        return sizes[dev.id]
+    return int(dev.size)
+
+
+def _sizes(devices):
+    """{id: bytes} of *devices*, before the plan changes them (0 where blivet cannot say)."""
+    out = {}
+    for dev in devices:
+        try:
+            out[dev.id] = int(dev.size)
+        except (AttributeError, TypeError, ValueError):  # e.g. a VG with an unread PV
+            out[dev.id] = 0
+    return out
+
+
+def _before(disks):
+    """{device id: what it is before the plan} for the chosen disks and everything on them
+    (destroyed devices leave the tree, and blivet clears a PV's VG name when the VG goes):
+    the first disk it lies on, its depth below the disk (partitions 1, a VG 2, its LVs 3...)
+    and its format's type, label, mount point and VG."""
+    info = {}
+    for disk in disks:
+        level = [(disk, 0)]
+        while level:
+            dev, depth = level.pop(0)
+            if dev.id in info:
+                continue
+            fmt = dev.format
+            info[dev.id] = {"disk": disk.name, "depth": depth,
+                            "format": getattr(fmt, "type", None) if fmt is not None else None,
+                            "label": getattr(fmt, "label", None) or None,
+                            "mountpoint": getattr(fmt, "mountpoint", None) or None,
+                            "vg": getattr(fmt, "vg_name", None) or None}
+            level.extend((child, depth + 1) for child in dev.children)
+    return info
+
+
+def _lost_record(dev, before, fmt=None, sizes=None):
+    """What is lost when the existing *dev* (or only its format *fmt*) is destroyed; the
+    facts of *before* (:func:`_before`) win over what the device shows after the plan."""
+    fmt = dev.format if fmt is None else fmt
+    was = before.get(dev.id, {})
+    record = {"device": dev.name, "type": dev.type, "size": _size_of(dev, sizes),
+              "disk": was.get("disk", "")}
+    for key, attr in (("format", "type"), ("label", "label"), ("mountpoint", "mountpoint"),
+                      ("vg", "vg_name")):
+        record[key] = was.get(key) or (getattr(fmt, attr, None) if fmt is not None
+                                       else None) or None
+    return record
+
+
+def _destroyed(actions, existing, before, disks, sizes=None):
+    """Records of the pre-existing devices (and whole-disk formats) *actions* destroy, in
+    disk order and from the disk up (partitions, then what is built on them), each once; a
+    new disk label replacing an old one is not data."""
+    # A destroyed device's format is destroyed first (the device then shows none): the
+    # format that was there is the one its destroy-format action keeps.
+    old_format = {a.device.id: a.format for a in actions if a.is_destroy and a.is_format}
+    gone = {a.device.id for a in actions if a.is_destroy and a.is_device}
+    out, seen = [], set()
+    for action in actions:
+        dev = action.device
+        if dev.id not in existing or not action.is_destroy or dev.id in seen:
+            continue
+        fmt = old_format.get(dev.id)
+        if action.is_format and dev.id in gone:
+            continue  # the device goes, and its format with it: one record
+        if action.is_format and (fmt is None or fmt.type is None or fmt.type == "disklabel"):
+            continue  # a label is replaced, not data lost (its partitions are listed)
+        seen.add(dev.id)
+        out.append((before.get(dev.id, {}).get("depth", 0), _lost_record(dev, before, fmt,
+                                                                         sizes)))
+    order = {d.name: i for i, d in enumerate(disks)}
+
+    def key(item):  # disk order, depth, then sda2 before sda10
+        depth, record = item
+        parts = re.split(r"([0-9]+)", record["device"])
+        return (order.get(record["disk"], len(order)), depth,
+                [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts])
+    return tuple(record for _depth, record in sorted(out, key=key))
+
+
 # --- the plan --------------------------------------------------------------------------------
 def _resolve_clear(clear, names):
     if clear in (None, CLEAR_NONE):
@@ -414,6 +520,8 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
     snapshot = _Snapshot(blivet)
     before = list(blivet.devicetree.actions)
     existing = {d.id for d in blivet.devicetree.devices if d.exists}
+    before_plan = _before(disks)
+    sizes = _sizes(d for d in blivet.devicetree.devices if d.exists)
     try:
         _schedule(blivet, disks, clear, relabel, design, passphrase)
         from org_ovirt_node.checker import check
@@ -421,6 +529,8 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
         report = check(installed_layout(blivet), profile)
         new_actions = [a for a in blivet.devicetree.actions if a not in before]
         _audit(new_actions, existing, relabel)
+        records = tuple(action_record(a, sizes) for a in new_actions)
+        destroyed = _destroyed(new_actions, existing, before_plan, disks, sizes)
         if report.errors:
             raise PlanError(_("the planned layout fails the profile's checks: %(errors)s")
                             % {"errors": "; ".join(f.message for f in report.errors)},
@@ -446,6 +556,7 @@ def plan(profile, blivet, disks, clear="none", firmware=None, passphrase=None, s
                 reserve_percent=profile.reserve_percent, encrypted=bool(passphrase),
                 new_devices=new_names, actions=tuple(str(a) for a in new_actions),
                 profile_name=profile.name, design=design,
+                action_records=records, destroyed=destroyed,
                 summary=dict(_summary(layout, profile, vg_name), needed=design.needed,
                              found=found, firmware_from_platform=from_platform,
                              unused_disks=[n for n in names

@@ -155,12 +155,48 @@ _KIND_NAMES = {L.DISK: "disk", L.PARTITION: "part", L.LUKS: "crypt", L.MDRAID: "
                L.BTRFS: "btrfs", L.OTHER: "other"}
 
 
-def render_text(plan):
-    """An lsblk-like tree of the planned layout (``+`` marks a device the plan creates),
-    then a summary line and the checker's findings."""
+def _partition_order(devices):
+    """*devices* (children of one device) with partitions in partition-number order (blivet
+    lists them in creation order: an ESP made first may be number 2); others as given."""
+    def key(item):
+        index, dev = item
+        match = _PART_NUMBER.search(dev.name) if dev.kind == L.PARTITION else None
+        return (0, int(match.group(1)), index) if match else (1, 0, index)
+    return [dev for _i, dev in sorted(enumerate(devices), key=key)]
+
+
+_PART_NUMBER = re.compile(r"([0-9]+)\Z")
+# blivet's device types as the tree names them (the names of _KIND_NAMES).
+_BLIVET_TYPES = {"partition": "part", "lvmvg": "vg", "lvmlv": "lvm", "lvmthinpool": "thinpool",
+                 "lvmthinlv": "thin", "luks/dm-crypt": "crypt", "mdarray": "raid",
+                 "btrfs volume": "btrfs", "btrfs subvolume": "btrfs"}
+
+
+def lost_text(record):
+    """What one destroyed device held, in words: ``sdb1 (xfs, 10 GiB, mounted at /data)``."""
+    kind = record.get("type") or "?"
+    what = [record.get("format") or _BLIVET_TYPES.get(kind, kind)]
+    if record.get("vg"):
+        what[0] = _("LVM physical volume of %(vg)s") % {"vg": record["vg"]}
+    what.append(format_size(record.get("size") or 0))
+    if record.get("label"):
+        what.append(_("label %(label)s") % {"label": record["label"]})
+    if record.get("mountpoint"):
+        what.append(_("mounted at %(mount)s") % {"mount": record["mountpoint"]})
+    return "%s (%s)" % (record.get("device"), ", ".join(what))
+
+
+def render_text(plan, paint=None):
+    """An lsblk-like tree of the planned layout, then a legend, a summary line and the
+    checker's findings. The first column marks what happens to each device: ``+`` the plan
+    creates it, ``-`` the plan destroys it (an existing device: its data is lost), blank:
+    it exists and is kept. Partitions are listed in partition-number order. *paint*
+    (text, what) may colour the marks (``created``, ``destroyed``)."""
+    paint = paint or (lambda text, _what: text)
     layout = plan.layout
     new = set(plan.new_devices)
-    rows = [(_("NAME"), _("SIZE"), _("TYPE"), _("FSTYPE"), _("MOUNTPOINT"))]
+    destroyed = tuple(getattr(plan, "destroyed", ()) or ())
+    rows = [(" ", _("NAME"), _("SIZE"), _("TYPE"), _("FSTYPE"), _("MOUNTPOINT"))]
     shown = set(plan.disks)
     seen = set()
 
@@ -169,26 +205,47 @@ def render_text(plan):
         mark = "+" if dev.name in new else " "
         options = ",".join(dev.mount_options)
         mount = (dev.mountpoint or "") + (" (%s)" % options if options else "")
-        rows.append(("%s%s%s" % (mark, branch, dev.name), format_size(dev.size),
+        rows.append((mark, "%s%s" % (branch, dev.name), format_size(dev.size),
                      _KIND_NAMES[dev.kind], dev.format or "", mount))
         if dev.name in seen:  # a VG on several disks: its subtree is shown once
-            rows[-1] = rows[-1][:4] + (_("(see above)"),)
+            rows[-1] = rows[-1][:5] + (_("(see above)"),)
             return
         seen.add(dev.name)
-        kids = list(layout.children_of(dev))
+        kids = _partition_order(list(layout.children_of(dev)))
+        lost = [r for r in destroyed if depth == 0 and r.get("disk") == dev.name
+                and r.get("device") != dev.name]
         child_prefix = "" if depth == 0 else prefix + ("  " if last else "│ ")
+        for i, record in enumerate(lost):
+            end = i == len(lost) - 1 and not kids
+            rows.append(("-", child_prefix + ("└─" if end else "├─") + record["device"],
+                         format_size(record.get("size") or 0),
+                         _BLIVET_TYPES.get(record.get("type"), record.get("type") or ""),
+                         record.get("format") or "",
+                         _("(destroyed: was %(mount)s)") % {"mount": record["mountpoint"]}
+                         if record.get("mountpoint") else _("(destroyed)")))
         for i, kid in enumerate(kids):
             walk(kid, child_prefix, i == len(kids) - 1, depth + 1)
 
     for dev in layout:
         if dev.kind == L.DISK and dev.name in shown:
             walk(dev, "", True, 0)
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = ["%-*s  %*s  %-*s  %-*s  %s" % (widths[0], r[0], widths[1], r[1], widths[2],
-                                            r[2], widths[3], r[3], r[4]) for r in rows]
-    lines = [line.rstrip() for line in lines]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = []
+    for r in rows:
+        line = "%s%-*s  %*s  %-*s  %-*s  %s" % (r[0], widths[1], r[1], widths[2], r[2],
+                                               widths[3], r[3], widths[4], r[4], r[5])
+        line = line.rstrip()
+        if r[0] in ("+", "-"):
+            line = paint(line[:1], "created" if r[0] == "+" else "destroyed") + line[1:]
+        lines.append(line)
+    lines.append(_("+ created by the plan, - destroyed by the plan (its data is lost), "
+                   "unmarked: exists and is kept"))
     lines.append("")
     lines.append(summary_line(plan))
+    if destroyed:
+        lines.append(_("Lost by clearing %(disks)s: %(devices)s") % {
+            "disks": ", ".join(plan.clear) or "-",
+            "devices": "; ".join(lost_text(r) for r in destroyed)})
     if plan.summary.get("unused_disks"):
         lines.append(_("Not used (no free region of at least %(size)s): %(disks)s")
                      % {"size": format_size(D.PV_MIN),
