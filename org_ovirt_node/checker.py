@@ -20,10 +20,11 @@ from org_ovirt_node import profile as P
 from org_ovirt_node import rules as catalog
 from org_ovirt_node.findings import Report, RuleResult, make_finding
 from org_ovirt_node.findings import make_report as _make_report
-from org_ovirt_node.i18n import _
+from org_ovirt_node.i18n import P_, _
 from org_ovirt_node.units import format_size as fs
 
 RULES: Dict[str, Callable] = {}
+KICKSTART_SIZE_UNIT = 1 << 20   # kickstart sizes are in MiB (for hints)
 
 
 def rule(slug, table=None, needs=()):
@@ -127,14 +128,72 @@ def required_mount(ctx):
 @rule("optional-mount")
 def optional_mount(ctx):
     for point, mrule in ctx.profile.mounts.items():
-        if mrule.required or ctx.layout.mounted(point) is not None:
+        if mrule.presence != P.OPTIONAL or ctx.layout.mounted(point) is not None:
             continue
         yield RuleResult(point, None, *_missing_mount_text(ctx, mrule))
 
 
+@rule("created-mount")
+def created_mount(ctx):
+    """Mounts imgbased creates at the first update when they are missing
+    (``check_nist_layout``): a warning saying what it will create and whether the pool of
+    / has the room, not an error."""
+    missing = [m for p, m in ctx.profile.mounts.items()
+               if m.presence == P.CREATED and ctx.layout.mounted(p) is None]
+    if not missing:
+        return
+    total = sum(m.created_size or 0 for m in missing)
+    room = _pool_room_text(ctx, total, len(missing))
+    pool = ctx.root_pool.name if ctx.root_pool is not None else ctx.profile.pool_name
+    for mrule in missing:
+        point, size = mrule.mountpoint, mrule.created_size
+        above = covering_mount(ctx.layout, point) or "/"
+        message = _("%(point)s is not a separate mount (its files live on %(above)s): at the "
+                    "first update imgbased creates it as a %(size)s thin LV in pool "
+                    "%(pool)s and moves its files there.") % {
+                        "point": point, "above": above, "size": fs(size), "pool": pool}
+        yield RuleResult(point, None, message + " " + room, _(
+            "Create %(point)s now, as a thin LV of at least %(size)s in pool %(pool)s, so "
+            "that its size is yours and the pool is sized for it.") % {
+                "point": point, "size": fs(size), "pool": pool})
+
+
+def _pool_room_text(ctx, total, count):
+    """Whether the pool of / can take the *total* bytes of *count* volumes imgbased will
+    create (a thin pool must hold its thin LVs for them not to overcommit it)."""
+    pool = ctx.root_pool
+    values = {"total": fs(total), "count": count}
+    if pool is None:
+        return _("There is no thin pool for / yet.")
+    if pool.size is None:
+        if pool.grow:
+            return P_(
+                "The pool grows to what the disks allow, so whether it takes the %(total)s "
+                "of this volume depends on their size.",
+                "The pool grows to what the disks allow, so whether it takes the %(total)s "
+                "of these %(count)d volumes depends on their size.", count) % values
+        return _("The size of the pool is not known here.")
+    used = sum(d.size for d in _thin_children(ctx, pool) if d.size is not None)
+    free = max(0, pool.size - used)
+    values.update(free=fs(free), pool=pool.name, short=fs(total - free))
+    if free + ctx.slack >= total:
+        return P_(
+            "Pool %(pool)s has %(free)s not given to thin LVs: room for the %(total)s.",
+            "Pool %(pool)s has %(free)s not given to thin LVs: room for the %(total)s of "
+            "these %(count)d volumes.", count) % values
+    return P_(
+        "Pool %(pool)s has %(free)s not given to thin LVs, %(short)s short of the "
+        "%(total)s: the new volume overcommits it (it works while the pool's data use stays "
+        "below its limit).",
+        "Pool %(pool)s has %(free)s not given to thin LVs, %(short)s short of the "
+        "%(total)s of these %(count)d volumes: they overcommit it (they work while the "
+        "pool's data use stays below its limit).", count) % values
+
+
 def _missing_mount_text(ctx, mrule):
     point = mrule.mountpoint
-    size = fs(mrule.min_size) if mrule.min_size else None
+    wanted = mrule.recommended_size or mrule.min_size
+    size = fs(wanted) if wanted else None
     if point == "/":
         message = _("There is no / mount point.")
     else:
@@ -168,15 +227,6 @@ def device_kind(ctx):
                 "wanted": describe_wanted(mrule.kind)},
             _("Recreate %(point)s as %(wanted)s.") % {
                 "point": mrule.mountpoint, "wanted": describe_wanted(mrule.kind)})
-    want = ctx.profile.swap_kind
-    for dev in ctx.swaps:
-        if not kind_matches(ctx, dev, want):
-            yield RuleResult(
-                None, dev,
-                _("Swap is on %(actual)s (%(name)s), but it must be on %(wanted)s.") % {
-                    "actual": ctx.kind_name(dev), "name": dev.name,
-                    "wanted": describe_wanted(want)},
-                _("Recreate swap as %(wanted)s.") % {"wanted": describe_wanted(want)})
 
 
 @rule("same-pool")
@@ -222,6 +272,30 @@ def min_size(ctx):
                     _("Swap %(name)s is %(size)s, below its minimum of %(min)s.") % {
                         "name": dev.name, "size": fs(dev.size), "min": fs(minimum)},
                     _("Make swap at least %(min)s.") % {"min": fs(minimum)})
+
+
+@rule("recommended-size")
+def recommended_size(ctx):
+    """Below the recommended size but not below the hard minimum (``min-size`` reports
+    that): a warning. A growing device is left alone (it asks for at least its size)."""
+    for mrule, dev in ctx.present():
+        want = mrule.recommended_size
+        if want is None or dev.size is None or dev.grow or dev.size + ctx.slack >= want:
+            continue
+        if mrule.min_size is not None and dev.size + ctx.slack < mrule.min_size:
+            continue
+        if mrule.presence == P.CREATED and mrule.created_size:
+            why = _(" imgbased would have created it with %(created)s, and it never resizes "
+                    "a volume that exists.") % {"created": fs(mrule.created_size)}
+        else:
+            why = ""
+        yield RuleResult(
+            mrule.mountpoint, dev,
+            _("%(point)s is %(size)s, below the recommended %(want)s.%(why)s") % {
+                "point": mrule.mountpoint, "size": fs(dev.size), "want": fs(want),
+                "why": why},
+            _("Make %(point)s at least %(want)s.") % {
+                "point": mrule.mountpoint, "want": fs(want)})
 
 
 @rule("filesystem")
@@ -298,10 +372,58 @@ def pool_overcommit(ctx):
                 "diff": fs(total - pool.size)})
 
 
+def no_reserve(ctx):
+    """Whether the pool of / grows while its VG keeps nothing free, or less than the pool's
+    metadata needs to grow to the profile's ``min_metadata`` (``None``: not known). A layout
+    that knows the VG's free space answers by it, a kickstart by what ``volgroup`` asks for
+    (any reserve leaves that room on a disk of the profile's minimum size)."""
+    vg, pool = ctx.root_vg, ctx.root_pool
+    if vg is None or pool is None or not pool.grow:
+        return False
+    if vg.free is not None:
+        need = 0
+        if ctx.profile.min_metadata and pool.metadata_size is not None:
+            need = ctx.profile.min_metadata - pool.metadata_size
+        return vg.free <= ctx.slack or vg.free + ctx.slack < need
+    if vg.reserved_percent is None and vg.reserved_space is None:
+        return None
+    return not vg.reserved_percent and not vg.reserved_space
+
+
+@rule("vg-no-reserve")
+def vg_no_reserve(ctx):
+    """A growing thin pool in a VG with nothing free: the pool's metadata cannot grow to
+    what imgbased sets (it skips that when the VG has no free space) and the pool cannot be
+    extended when it fills, so the host's thin LVs stop. An error; a reserve that is there
+    but below the profile's is the warning of ``vg-reserve``."""
+    profile = ctx.profile
+    if not (profile.reserve_percent or profile.reserve_min) or not no_reserve(ctx):
+        return
+    vg, pool = ctx.root_vg, ctx.root_pool
+    if profile.reserve_percent:
+        option = "--reserved-percent=%s" % _num(profile.reserve_percent)
+    else:
+        option = "--reserved-space=%d" % (profile.reserve_min // KICKSTART_SIZE_UNIT)
+    if vg.free:
+        message = _("Volume group %(vg)s keeps only %(free)s free while thin pool %(pool)s "
+                    "grows to fill it: the pool's metadata cannot grow to %(meta)s and the "
+                    "pool cannot be extended when it fills.")
+    else:
+        message = _("Volume group %(vg)s keeps no space free while thin pool %(pool)s grows "
+                    "to fill it: the pool's metadata cannot grow to %(meta)s and the pool "
+                    "cannot be extended when it fills.")
+    yield RuleResult(
+        None, vg,
+        message % {"vg": vg.name, "pool": pool.name, "free": fs(vg.free or 0),
+                   "meta": fs(profile.min_metadata) if profile.min_metadata else "?"},
+        _("Keep part of %(vg)s free (kickstart: volgroup %(vg)s ... %(option)s).") % {
+            "vg": vg.name, "option": option})
+
+
 @rule("vg-reserve", needs=(L.VG_SIZE, L.VG_FREE))
 def vg_reserve(ctx):
     vg = ctx.root_vg
-    if vg is None or vg.size is None or vg.free is None:
+    if vg is None or vg.size is None or vg.free is None or no_reserve(ctx):
         return
     wanted = ctx.profile.reserve_for(vg.size)
     if vg.free + ctx.slack < wanted:
@@ -352,6 +474,18 @@ def disk_size(ctx):
 
 @rule("swap")
 def swap(ctx):
+    """Swap as the profile's swap policy and kind say. Its severity follows the policy
+    (``recommended``: a warning), for a missing swap and for swap on another kind of device
+    alike: neither the install nor imgbased depends on swap."""
+    want = ctx.profile.swap_kind
+    for dev in ctx.swaps:
+        if not kind_matches(ctx, dev, want):
+            yield RuleResult(
+                None, dev,
+                _("Swap is on %(actual)s (%(name)s), but it should be on %(wanted)s.") % {
+                    "actual": ctx.kind_name(dev), "name": dev.name,
+                    "wanted": describe_wanted(want)},
+                _("Recreate swap as %(wanted)s.") % {"wanted": describe_wanted(want)})
     if ctx.profile.swap_policy == catalog.SWAP_NONE or ctx.swaps:
         return
     yield RuleResult(

@@ -14,11 +14,12 @@ The size policy (the planner's, which matches Anaconda's LVM_THINP autopart; see
 docs/planner.md: 100 GiB disk, 20 GiB RAM -> pool 68.98 GiB, ``/`` 31.98 GiB, VG free
 19.87 GiB, swap 10 GiB):
 
-- **Mounts**: every *required* mount, in profile order. Its request is its ``default`` size,
-  else its ``min``, else :data:`PV_MIN`; it grows when the profile says ``grow``. Kind
-  ``partition`` -> a partition on the boot disk; ``lv`` -> a thick LV in the VG; ``thin`` and
-  ``any`` -> a thin LV in the pool (what imgbased wants). LV names are
-  :func:`~org_ovirt_node.names.lv_name_for_mountpoint`'s.
+- **Mounts**: every *planned* mount (``presence`` required or created: what imgbased would
+  create later is created now), in profile order. Its request is its ``default`` size (which
+  defaults to ``recommended``, else ``min``), else :data:`PV_MIN`; it grows when the profile
+  says ``grow``. Kind ``partition`` -> a partition on the boot disk; ``lv`` -> a thick LV
+  in the VG; ``thin`` and ``any`` -> a thin LV in the pool (what imgbased wants). LV names
+  are :func:`~org_ovirt_node.names.lv_name_for_mountpoint`'s.
 - **Filesystem**: the chosen one (``fstype``, else the profile's default) when the mount
   allows it, else the mount's first allowed (:func:`filesystem_for`). **Options**:
   ``defaults`` plus the mount's options, or none when it has none.
@@ -317,7 +318,7 @@ def _build(profile, firmware, fstype, vg_name, swap, recommended, encrypted, pv_
     elif firmware == BIOS and labels.get(boot_disk) == "gpt":
         part("biosboot", BIOSBOOT_SIZE, None, "biosboot")
     for point, rule in profile.mounts.items():
-        if not rule.required or point == ESP_MOUNT and firmware == UEFI:
+        if not rule.planned or point == ESP_MOUNT and firmware == UEFI:
             continue
         size, fs, name = request_size(rule), filesystem_for(rule, fstype), \
             lv_name_for_mountpoint(point)
@@ -368,11 +369,14 @@ def _build(profile, firmware, fstype, vg_name, swap, recommended, encrypted, pv_
 class Shortfall:
     """Where autopart misses a profile: the mount point (``None``: swap or the VG), what
     autopart would create instead (a translated sentence) and the slug of the checker rule
-    that would fail at the end of the installation."""
+    that would fail at the end of the installation. *profile_yaml*: the profile setting, as
+    YAML, that accepts what autopart creates (a hint in the profile's own terms; empty where
+    there is none)."""
 
     mountpoint: Optional[str]
     message: str
     rule: str = ""
+    profile_yaml: str = ""
 
 
 _SCHEME_KINDS = {P.KIND_THIN: THINLV, P.KIND_LV: LV, P.KIND_PARTITION: PARTITION}
@@ -407,25 +411,27 @@ def autopart_shortfalls(profile, dropin_profile=None, ram=None, fstype=None):
     from *dropin_profile*, default: the default profile) does not satisfy *profile*: a tuple
     of :class:`Shortfall` (empty: it does). Each says what autopart would create instead.
 
-    Judged: every required mount of *profile* exists, on the right kind of device, is
-    guaranteed
-    its minimum (the size autopart asks for, growing or not), with an allowed filesystem
-    (*fstype*: ``autopart --fstype``); no forbidden mount is created; swap exists when
-    wanted, of the right kind and, when *ram* (bytes) is known, of at least ``swap.min``;
-    the reserve is at least the profile's."""
+    Judged: every planned mount of *profile* (required or created) exists, on the right kind
+    of device, is guaranteed its minimum (the size autopart asks for, growing or not), with
+    an allowed filesystem (*fstype*: ``autopart --fstype``); no forbidden mount is created;
+    swap exists when wanted, of the right kind and, when *ram* (bytes) is known, of at
+    least ``swap.min``; the reserve is at least the profile's. A ``recommended`` size is
+    not judged: below it the install-time check only warns."""
     if dropin_profile is None:
         dropin_profile = P.load_profile(DEFAULT_PROFILE)
     made = autopart_design(dropin_profile, fstype=fstype)
     mounts = made.mounts
     out = []
     for point, rule in profile.mounts.items():
-        if not rule.required:
+        if not rule.planned:
             continue
         req = mounts.get(point)
         if req is None:
             out.append(Shortfall(point, _(
                 "autopart does not create %(point)s (the installer's default_partitioning "
-                "has no such mount)") % {"point": point}, "required-mount"))
+                "has no such mount)") % {"point": point},
+                "required-mount" if rule.required else "created-mount",
+                "%s: {presence: optional}" % point))
             continue
         want = lvm_kind(rule.kind)
         if rule.kind != P.KIND_ANY and req.kind != want:
@@ -439,12 +445,14 @@ def autopart_shortfalls(profile, dropin_profile=None, ram=None, fstype=None):
             out.append(Shortfall(point, _(
                 "autopart creates %(point)s at %(size)s, below the profile's minimum of "
                 "%(min)s") % {"point": point, "size": format_size(req.size),
-                              "min": format_size(rule.min_size)}, "min-size"))
+                              "min": format_size(rule.min_size)}, "min-size",
+                "%s: {min: %s}" % (point, format_size(req.size))))
         if rule.filesystems and req.fstype not in rule.filesystems:
             out.append(Shortfall(point, _(
                 "autopart formats %(point)s as %(fs)s, the profile allows %(allowed)s")
                 % {"point": point, "fs": req.fstype, "allowed": ", ".join(rule.filesystems)},
-                "filesystem"))
+                "filesystem", "%s: {filesystems: [%s]}" % (
+                    point, ", ".join(rule.filesystems + (req.fstype,)))))
     for point in profile.forbidden_mounts:
         if point in mounts:
             out.append(Shortfall(point, _("autopart creates %(point)s, which the profile "
@@ -459,7 +467,8 @@ def autopart_shortfalls(profile, dropin_profile=None, ram=None, fstype=None):
             "autopart keeps %(percent)s %% of the volume group free (at least %(min)s, at most "
             "%(max)s), less than the profile's reserve") % {
                 "percent": "%g" % percent, "min": format_size(low), "max": format_size(high)},
-            "vg-reserve"))
+            "vg-reserve", "volume_group: {reserve_percent: %g, reserve_min: %s, reserve_max: %s}"
+            % (percent, format_size(low), format_size(high))))
     return tuple(out)
 
 

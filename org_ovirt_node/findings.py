@@ -63,9 +63,6 @@ class Report:
     def ok(self):
         return not self.errors
 
-    def codes(self):
-        return sorted({f.code for f in self.findings})
-
     def exit_code(self, strict=False):
         """0 clean, 1 errors (or warnings with *strict*)."""
         return 1 if self.errors or (strict and self.warnings) else 0

@@ -63,6 +63,10 @@ class Device:
     # Filesystems on a live host: bytes in use.
     used: Optional[int] = None
     source_line: Optional[int] = None
+    # Volume groups of a kickstart: the reserve ``volgroup`` asks for (``--reserved-percent``,
+    # ``--reserved-space`` in bytes; 0 when it asks for none, None when unknown).
+    reserved_percent: Optional[float] = None
+    reserved_space: Optional[int] = None
 
     def __post_init__(self):
         if self.kind not in DEVICE_KINDS:
@@ -258,7 +262,8 @@ class Layout:
                     "parents": list(d.parents), "format": d.format,
                     "mountpoint": d.mountpoint, "mount_options": list(d.mount_options)}
             for key in ("grow", "free", "extent_size", "metadata_size", "data_percent",
-                        "metadata_percent", "used", "source_line"):
+                        "metadata_percent", "used", "source_line", "reserved_percent",
+                        "reserved_space"):
                 value = getattr(d, key)
                 if value not in (None, False):
                     item[key] = value

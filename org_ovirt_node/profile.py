@@ -36,10 +36,27 @@ The schema (see ``data/profiles/ovirt-node.yaml`` for a commented example)::
                     max_data_percent, max_metadata_percent}
     filesystems:   {allowed, default, options}
     swap:          {policy, kind, min}
-    mounts:        {<mount point>: {presence, kind, min, default, grow, filesystems, options}}
+    mounts:        {<mount point>: {presence, kind, min, recommended, default, created_size,
+                                    grow, filesystems, options}}
     forbidden_mounts: [<mount point>, ...]
     rules:         {<slug or code>: error|warning|info|off}
+
+A mount's ``presence`` says what its absence means: ``required`` (an error, ONN002: the
+install or imgbased fails without it), ``created`` (a warning, ONN016: imgbased creates it
+at the first update as a thin LV of ``created_size`` in the pool of /, so the layout works
+but the volume is not there at install time) or ``optional`` (ONN013). Required and created
+mounts are planned; optional ones are not. Sizes: ``min`` is the hard minimum (ONN005,
+an error below it: the installer or imgbased refuses), ``recommended`` the size below which
+a warning says so (ONN017: e.g. the size imgbased gives a volume it creates, and it never
+resizes one that exists), ``default`` what the planner asks for (default: ``recommended``,
+else ``min``); ``min <= recommended <= default``. docs/profiles.md describes every key.
+
+A profile without ``name:`` is named after its file. Problems that an ``extends:`` base
+contributes (an inherited value the file's own values contradict) are reported at the
+file's own line, saying where the inherited value comes from. Sizes in decimal units
+(``10 GB``) are accepted with a note (:attr:`Profile.notes`) giving their binary value.
 """
+import difflib
 import functools
 import os
 import posixpath
@@ -60,7 +77,7 @@ from org_ovirt_node.names import (
     lv_name_for_mountpoint,
 )
 from org_ovirt_node.sanitize import MAX_SCALAR, excerpt
-from org_ovirt_node.units import EiB, SizeError, format_size, parse_size
+from org_ovirt_node.units import EiB, SizeError, decimal_note, format_size, parse_size
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles")
 # Defined once in the rule catalogue (with SWAP_POLICIES below); re-exported here, the CLI
@@ -74,8 +91,8 @@ KIND_PARTITION = "partition"  # a partition (or an MD array of partitions), neve
 KIND_ANY = "any"
 MOUNT_KINDS = (KIND_THIN, KIND_LV, KIND_PARTITION, KIND_ANY)
 
-REQUIRED, OPTIONAL = "required", "optional"
-PRESENCES = (REQUIRED, OPTIONAL)
+REQUIRED, CREATED, OPTIONAL = "required", "created", "optional"
+PRESENCES = (REQUIRED, CREATED, OPTIONAL)
 SWAP_POLICIES = rule_catalog.SWAP_POLICIES
 # The default severity of the swap rule under each swap policy.
 _SWAP_SEVERITY = {rule_catalog.SWAP_REQUIRED: rule_catalog.ERROR,
@@ -117,6 +134,7 @@ class Problem:
     column: Optional[int]
     key: str
     message: str
+    severity: str = "error"         # "note" for the remarks of Profile.notes
 
     @property
     def location(self):
@@ -138,11 +156,11 @@ class Problem:
         """The compiler-style line editors and CI understand:
         ``file:line:column: error: key: message``."""
         key = "%s: " % self.key if self.key else ""
-        return "%s: error: %s%s" % (self.location, key, self.message)
+        return "%s: %s: %s%s" % (self.location, self.severity, key, self.message)
 
     def to_dict(self):
         return {"file": self.file, "line": self.line, "column": self.column,
-                "key": self.key, "message": self.message}
+                "key": self.key, "message": self.message, "severity": self.severity}
 
 
 # --- located YAML -----------------------------------------------------------------------
@@ -390,16 +408,24 @@ class MountRule:
     mountpoint: str
     presence: str = REQUIRED
     kind: str = KIND_THIN
-    min_size: Optional[int] = None
-    default_size: Optional[int] = None
+    min_size: Optional[int] = None          # hard minimum: an error below it
+    default_size: Optional[int] = None      # what the planner asks for
     grow: bool = False
     filesystems: Tuple[str, ...] = ()
     options: Tuple[str, ...] = ()
     where: str = ""                 # "file:line" of its definition, for messages
+    recommended_size: Optional[int] = None  # a warning below it
+    created_size: Optional[int] = None      # presence created: what imgbased creates
 
     @property
     def required(self):
+        """Its absence is an error."""
         return self.presence == REQUIRED
+
+    @property
+    def planned(self):
+        """The planner creates it (required and created mounts)."""
+        return self.presence in (REQUIRED, CREATED)
 
 
 @dataclass(frozen=True)
@@ -430,6 +456,9 @@ class Profile:
     swap_min: Optional[int]
     severities: Mapping[str, str]
     raw: Mapping = field(repr=False, compare=False, default_factory=dict)
+    # Remarks that do not stop the profile from loading (a decimal size unit), as
+    # Problem(severity="note"); the command line prints them.
+    notes: Tuple[Problem, ...] = field(compare=False, default=())
 
     @property
     def root(self) -> MountRule:
@@ -534,12 +563,13 @@ def load_profile(name_or_path=DEFAULT_PROFILE):
         raise ProfileError([Problem(name_or_path, None, None, "",
                                     _("no such profile (built-in profiles: %(names)s)")
                                     % {"names": ", ".join(builtin_profiles())})])
-    return _build(_load_raw(path, ()), origin=path)
+    return _build(_load_raw(path, (), top=True), origin=path)
 
 
 def load_profile_text(text, filename="<profile>"):
     """Validate a profile given as YAML text (``extends:`` is resolved against built-ins)."""
-    return _build(_resolve_extends(parse_yaml(text, filename), filename, ()), origin=filename)
+    return _build(_resolve_extends(parse_yaml(text, filename), filename, (), top=True),
+                  origin=filename)
 
 
 def _too_big():
@@ -573,14 +603,15 @@ def read_profile_file(path):
     return _decode(data, path)
 
 
-def _load_raw(path, chain):
+def _load_raw(path, chain, top=False):
     real = os.path.realpath(path)
     if real in chain:
         raise ProfileError([Problem(path, None, None, "extends",
                                     _("circular extends: %(chain)s") % {
                                         "chain": _clip(" -> ".join(chain + (real,)), 400)})])
     text = read_profile_file(path)
-    return _resolve_extends(_copy_located(_parse_cached(text, path)), path, chain + (real,))
+    return _resolve_extends(_copy_located(_parse_cached(text, path)), path, chain + (real,),
+                            top=top)
 
 
 @functools.lru_cache(maxsize=8)
@@ -600,8 +631,24 @@ def _copy_located(value):
     return value
 
 
-def _resolve_extends(data, path, chain):
+def _name_after_file(data, path):
+    """Name a profile file without ``name:`` after its file (``site.yaml`` -> ``site``), so
+    that messages name it, not the profile it extends. Text without a file stays unnamed."""
+    if "name" in data or str(path).startswith("<"):
+        return
+    stem = os.path.basename(str(path))
+    for suffix in (".yaml", ".yml"):
+        if stem.endswith(suffix):
+            stem = stem[:-len(suffix)]
+    if stem and len(stem) <= MAX_NAME and stem.isprintable():
+        data["name"] = stem
+        data.marks["name"] = data.mark
+
+
+def _resolve_extends(data, path, chain, top=False):
     _check_is_profile(data)
+    if top:
+        _name_after_file(data, path)
     base_name = data.pop("extends", None)
     if base_name is None:
         return data
@@ -622,21 +669,39 @@ def _resolve_extends(data, path, chain):
     if base_path is None:
         raise fail(_("no such profile %(name)s (built-in profiles: %(names)s)")
                    % {"name": excerpt(base_name), "names": ", ".join(builtin_profiles())})
-    return merge(_load_raw(base_path, chain), data)
+    merged = merge(_load_raw(base_path, chain), data)
+    merged.extends_mark = mark      # where problems at inherited values are reported
+    return merged
 
 
 # --- validation -------------------------------------------------------------------------
 class _Validator:
-    """Walks located data against the schema, collecting every problem."""
+    """Walks located data against the schema, collecting every problem (and notes)."""
 
-    def __init__(self, origin):
+    def __init__(self, origin, extends_mark=None):
         self.origin = origin
+        self.extends_mark = extends_mark    # the file's own "extends:" line, if any
         self.problems = []
+        self.notes = []
+
+    def mark(self, container, key):
+        """Where *key* of *container* (or the container itself) was written."""
+        return container.mark_of(key) if isinstance(container, LMap) and key is not None \
+            else getattr(container, "mark", None) or Mark(self.origin)
 
     def problem(self, container, key, path, message):
-        mark = container.mark_of(key) if isinstance(container, LMap) and key is not None \
-            else getattr(container, "mark", None) or Mark(self.origin)
-        self.problems.append(Problem(mark.file, mark.line, mark.column, path, message))
+        self.add(self.mark(container, key), path, message)
+
+    def add(self, mark, path, message, severity="error"):
+        """Record a problem at *mark*. One at a value the file inherited (through
+        ``extends:`` or as the base of overrides) is the file's: it is reported at the file's
+        ``extends:`` line (or the file), saying where the inherited value is."""
+        if mark.file != self.origin:
+            message = _("%(message)s (inherited from %(where)s)") % {
+                "message": message, "where": _where(mark)}
+            mark = self.extends_mark or Mark(self.origin)
+        target = self.notes if severity == "note" else self.problems
+        target.append(Problem(mark.file, mark.line, mark.column, path, message, severity))
 
     def section(self, data, key, path, allowed):
         """The mapping at data[key] ({} if absent), with unknown keys reported."""
@@ -653,9 +718,14 @@ class _Validator:
     def unknown(self, data, path, allowed):
         for key in data:
             if key not in allowed:
-                self.problem(data, key, _join(path, key),
-                             _("unknown key (expected one of: %(keys)s)") % {
-                                 "keys": ", ".join(allowed)})
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                if close:
+                    message = _("unknown key (did you mean %(close)s? expected one of: "
+                                "%(keys)s)") % {"close": close[0], "keys": ", ".join(allowed)}
+                else:
+                    message = _("unknown key (expected one of: %(keys)s)") % {
+                        "keys": ", ".join(allowed)}
+                self.problem(data, key, _join(path, key), message)
 
     def size(self, data, key, path, default=None, required=False, allow_zero=False):
         """A size of 1 B to 8 EiB (0 B too if *allow_zero*)."""
@@ -680,6 +750,9 @@ class _Validator:
                          _("a size must be larger than 0, got %(value)s") % {
                              "value": _show(value)})
             return default
+        note = decimal_note(value)
+        if note:
+            self.add(self.mark(data, key), _join(path, key), note, severity="note")
         return size
 
     def boolean(self, data, key, path, default):
@@ -753,14 +826,17 @@ class _Validator:
             if message is not None:
                 if isinstance(value, LList) and value.marks[i].line:
                     # A block list: point at the offending item, not at the key.
-                    mark = value.marks[i]
-                    self.problems.append(Problem(mark.file, mark.line, mark.column,
-                                                 "%s[%d]" % (_join(path, key), i), message))
+                    self.add(value.marks[i], "%s[%d]" % (_join(path, key), i), message)
                 else:
                     self.problem(data, key, _join(path, key), message)
                 continue
             out.append(item)
         return tuple(out)
+
+
+def _where(mark):
+    """``file:line`` of *mark*, as much of it as is known."""
+    return Problem(mark.file, mark.line, None, "", "").location
 
 
 def _safe_repr(value):
@@ -826,7 +902,8 @@ def normalize_mountpoint(path):
 
 _TOP_KEYS = ("name", "description", "disk", "volume_group", "thin_pool", "filesystems",
              "swap", "mounts", "forbidden_mounts", "rules")
-_MOUNT_KEYS = ("presence", "kind", "min", "default", "grow", "filesystems", "options")
+_MOUNT_KEYS = ("presence", "kind", "min", "recommended", "default", "created_size", "grow",
+               "filesystems", "options")
 
 
 def _check_is_profile(data):
@@ -842,7 +919,7 @@ def _check_is_profile(data):
 
 
 def _build(data, origin):
-    v = _Validator(origin)
+    v = _Validator(origin, getattr(data, "extends_mark", None))
     v.unknown(data, "", _TOP_KEYS)
 
     disk = v.section(data, "disk", "disk", ("min_total",))
@@ -858,10 +935,16 @@ def _build(data, origin):
 
     allowed_fs = v.names(fs, "allowed", "filesystems", ("ext4", "xfs"), FILESYSTEMS)
     default_fs = v.choice(fs, "default", "filesystems", "xfs", FILESYSTEMS)
-    if default_fs not in allowed_fs:
-        v.problem(fs, "default", "filesystems.default",
-                  _("%(fs)r is not in filesystems.allowed (%(allowed)s)") % {
-                      "fs": default_fs, "allowed": ", ".join(allowed_fs)})
+    if default_fs not in allowed_fs and allowed_fs:
+        # At the key the file wrote: its allowed list when the default is inherited.
+        at = "allowed" if fs.mark_of("default").file != v.origin and \
+            fs.mark_of("allowed").file == v.origin else "default"
+        v.problem(fs, at, "filesystems." + at,
+                  _("%(fs)r is not in filesystems.allowed (%(allowed)s); write, e.g., "
+                    "%(fix)s") % {
+                      "fs": default_fs, "allowed": ", ".join(allowed_fs),
+                      "fix": "filesystems: {allowed: [%s], default: %s}" % (
+                          ", ".join(allowed_fs), allowed_fs[0])})
     options = v.names(fs, "options", "filesystems", (), check=check_mount_options)
     vg_name = v.text(vg, "name", "volume_group", "onn", check=check_lvm_name)
     pool_name = v.text(pool, "name", "thin_pool", "pool00", check=_check_pool_name)
@@ -873,7 +956,10 @@ def _build(data, origin):
     reserve_max = v.size(vg, "reserve_max", "volume_group", None)
     if reserve_max is not None and reserve_min > reserve_max:
         v.problem(vg, "reserve_min", "volume_group.reserve_min",
-                  _("reserve_min is above reserve_max"))
+                  _("reserve_min is above reserve_max (%(max)s); write, e.g., %(fix)s") % {
+                      "max": format_size(reserve_max),
+                      "fix": "volume_group: {reserve_min: %s, reserve_max: %s}" % (
+                          format_size(reserve_min), format_size(reserve_min))})
 
     severities = {}
     for key, value in rules.items():
@@ -918,9 +1004,12 @@ def _build(data, origin):
     )
     if v.problems:
         # In file order, as an editor or a reader goes through them.
-        raise ProfileError(sorted(v.problems, key=lambda p: (p.file, p.line or 0,
-                                                             p.column or 0)))
-    return Profile(**profile_kwargs)
+        raise ProfileError(sorted(v.problems, key=_file_order))
+    return Profile(notes=tuple(sorted(v.notes, key=_file_order)), **profile_kwargs)
+
+
+def _file_order(problem):
+    return (problem.file, problem.line or 0, problem.column or 0)
 
 
 def _build_mounts(v, data, allowed_fs, options, pool_name):
@@ -954,38 +1043,116 @@ def _build_mounts(v, data, allowed_fs, options, pool_name):
                       _("expected a mapping, got %(value)s") % {"value": _type(spec)})
             continue
         v.unknown(spec, path, _MOUNT_KEYS)
-        min_size = v.size(spec, "min", path)
-        default_size = v.size(spec, "default", path, min_size)
-        if min_size is not None and default_size is not None and min_size > default_size:
-            v.problem(spec, "min", path + ".min",
-                      _("the minimum (%(min)s) is above the default size (%(default)s)")
-                      % {"min": format_size(min_size), "default": format_size(default_size)})
+        sizes = {"min": v.size(spec, "min", path),
+                 "recommended": v.size(spec, "recommended", path)}
+        if sizes["min"] is not None and sizes["recommended"] is not None and \
+                sizes["min"] > sizes["recommended"] and \
+                spec.mark_of("recommended").file != v.origin and \
+                spec.mark_of("min").file != spec.mark_of("recommended").file:
+            # A file that raises an inherited mount's minimum raises its recommended size
+            # (a threshold for a warning) with it; the default follows unless written.
+            sizes["recommended"] = sizes["min"]
+        sizes["default"] = v.size(spec, "default", path,
+                                  sizes["recommended"] or sizes["min"])
+        _check_size_order(v, spec, path, norm, sizes)
         fss = v.names(spec, "filesystems", path, allowed_fs, FILESYSTEMS)
         mark = raw_mounts.mark_of(point)
         kind = v.choice(spec, "kind", path, KIND_THIN, MOUNT_KINDS)
+        presence = v.choice(spec, "presence", path, REQUIRED, PRESENCES)
+        created = _created_size(v, spec, path, presence, kind, sizes["default"])
         if kind != KIND_PARTITION and not _check_lv_name(v, raw_mounts, point, path, norm,
                                                          lv_names):
             continue
         mounts[norm] = MountRule(
             mountpoint=norm,
-            presence=v.choice(spec, "presence", path, REQUIRED, PRESENCES),
+            presence=presence,
             kind=kind,
-            min_size=min_size,
-            default_size=default_size,
+            min_size=sizes["min"],
+            default_size=sizes["default"],
             grow=v.boolean(spec, "grow", path, False),
             filesystems=fss,
             options=v.names(spec, "options", path, options, check=check_mount_options),
             where="%s:%s" % (mark.file, mark.line) if mark.line else mark.file,
+            recommended_size=sizes["recommended"],
+            created_size=created,
         )
     if "/" not in mounts:
         v.problem(data, "mounts", "mounts", _("the profile must describe '/'"))
     elif not mounts["/"].required:
         spec = raw_mounts.get("/")
+        message = _("'/' cannot be optional (write presence: required)") \
+            if mounts["/"].presence == OPTIONAL else \
+            _("'/' cannot be created later: it holds the operating system (write presence: "
+              "required)")
         if isinstance(spec, LMap) and "presence" in spec:
-            v.problem(spec, "presence", "mounts./.presence", _("'/' cannot be optional"))
+            v.problem(spec, "presence", "mounts./.presence", message)
         else:
-            v.problem(raw_mounts, "/", "mounts./.presence", _("'/' cannot be optional"))
+            v.problem(raw_mounts, "/", "mounts./.presence", message)
     return mounts
+
+
+_SIZE_WORDS = {"min": N_("the minimum"), "recommended": N_("the recommended size"),
+               "default": N_("the default size")}
+
+
+def _check_size_order(v, spec, path, point, sizes):
+    """``min <= recommended <= default`` among the keys the mount has (set in the file or
+    inherited). One problem per mount, at the key of the file itself; when the other value
+    is inherited, the message says where it comes from, and in every case it says, as YAML,
+    what to write."""
+    order = ("min", "recommended", "default")
+    for i, low in enumerate(order):
+        if low not in spec or sizes[low] is None:
+            continue
+        for high in order[i + 1:]:
+            if high not in spec or sizes[high] is None or sizes[low] <= sizes[high]:
+                continue
+            low_mark, high_mark = spec.mark_of(low), spec.mark_of(high)
+            # Report at the value the file itself wrote (the one it can change).
+            at = high if low_mark.file != v.origin and high_mark.file == v.origin else low
+            raised = {k: sizes[low] for k in order[i + 1:]
+                      if k in spec and sizes[k] is not None and sizes[k] < sizes[low]}
+            fix = _yaml_mount(point, dict({low: sizes[low]}, **raised))
+            values = {"low": _(_SIZE_WORDS[low]), "low_size": format_size(sizes[low]),
+                      "high": _(_SIZE_WORDS[high]), "high_size": format_size(sizes[high]),
+                      "fix": fix}
+            if low_mark.file != high_mark.file:
+                inherited = high if at == low else low
+                values["where"] = _where(high_mark if at == low else low_mark)
+                values["inherited"] = _(_SIZE_WORDS[inherited])
+                message = _("%(low)s (%(low_size)s) is above %(high)s (%(high_size)s); "
+                            "%(inherited)s comes from %(where)s (the profile this one "
+                            "extends): set both here, e.g. %(fix)s") % values
+            else:
+                message = _("%(low)s (%(low_size)s) is above %(high)s (%(high_size)s); write, "
+                            "e.g., %(fix)s") % values
+            v.problem(spec, at, "%s.%s" % (path, at), message)
+            return
+
+
+def _yaml_mount(point, sizes):
+    """A mount's sizes as the YAML line to write: ``/var: {min: 20 GiB, default: 20 GiB}``."""
+    return "%s: {%s}" % (point, ", ".join("%s: %s" % (k, format_size(s))
+                                           for k, s in sizes.items()))
+
+
+def _created_size(v, spec, path, presence, kind, default):
+    """The size imgbased creates a ``presence: created`` mount with (``created_size``,
+    default: the mount's default size); ``None`` for the other presences, which ignore it
+    (a site that makes an inherited created mount required keeps the inherited key)."""
+    size = v.size(spec, "created_size", path)
+    if presence != CREATED:
+        return None
+    if kind not in (KIND_THIN, KIND_ANY):
+        v.problem(spec, "kind", path + ".kind",
+                  _("presence: created needs kind: thin (imgbased creates thin LVs in the "
+                    "pool of /); for another kind write presence: required"))
+    size = size if size is not None else default
+    if size is None:
+        v.problem(spec, "presence", path + ".presence",
+                  _("presence: created needs created_size (the size imgbased creates it "
+                    "with), e.g. created_size: 10 GiB"))
+    return size
 
 
 def _check_lv_name(v, raw_mounts, point, path, norm, lv_names):
@@ -1021,20 +1188,17 @@ def _build_forbidden(v, data, mounts):
         norm = normalize_mountpoint(point)
         mark = raw.marks[i] if isinstance(raw, LList) else Mark(v.origin)
         if norm is None:
-            v.problems.append(Problem(mark.file, mark.line, mark.column, key,
-                                      _("expected an absolute mount point, got %(value)s")
-                                      % {"value": _show(point)}))
+            v.add(mark, key, _("expected an absolute mount point, got %(value)s")
+                  % {"value": _show(point)})
             continue
         try:
             check_mountpoint(norm)
         except InvalidNameError as exc:
-            v.problems.append(Problem(mark.file, mark.line, mark.column, key, str(exc)))
+            v.add(mark, key, str(exc))
             continue
         if norm in mounts:
-            v.problems.append(Problem(mark.file, mark.line, mark.column, key,
-                                      _("%(point)s is both forbidden and listed under "
-                                        "mounts (%(where)s)") % {
-                                          "point": norm, "where": mounts[norm].where}))
+            v.add(mark, key, _("%(point)s is both forbidden and listed under mounts "
+                               "(%(where)s)") % {"point": norm, "where": mounts[norm].where})
         else:
             out.append(norm)
     return tuple(out)

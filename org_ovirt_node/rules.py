@@ -50,7 +50,8 @@ _add("ONN005", "min-size", ERROR, N_("each mount is at least its minimum size"))
 _add("ONN006", "filesystem", ERROR, N_("each mount uses an allowed filesystem"))
 _add("ONN007", "forbidden-mount", ERROR, N_("mount points that must not be separate are not"))
 _add("ONN008", "pool-overcommit", ERROR, N_("the thin LVs fit in the pool of /"))
-_add("ONN009", "vg-reserve", ERROR, N_("the volume group of / keeps its reserve free"))
+_add("ONN009", "vg-reserve", WARNING,
+     N_("the volume group of / keeps the profile's reserve free"))
 _add("ONN010", "disk-size", ERROR, N_("the disks of the layout reach the minimum total"))
 _add("ONN011", "mount-options", WARNING, N_("mounts carry the mount options the profile needs"))
 _add("ONN012", "swap", WARNING, N_("swap is present as the profile's swap policy says"))
@@ -58,6 +59,11 @@ _add("ONN013", "optional-mount", WARNING, N_("optional mount points are separate
 _add("ONN014", "pool-metadata", WARNING,
      N_("the pool's metadata can grow to the profile's minimum"))
 _add("ONN015", "duplicate-mount", ERROR, N_("each mount point is used once"))
+_add("ONN016", "created-mount", WARNING,
+     N_("mounts imgbased would create at the first update are separate mounts already"))
+_add("ONN017", "recommended-size", WARNING, N_("each mount is at least its recommended size"))
+_add("ONN018", "vg-no-reserve", ERROR,
+     N_("the volume group of a growing thin pool keeps room for its metadata to grow"))
 
 # Kickstart linter (ONN1xx).
 _add("ONN101", "ks-autopart", INFO, N_("automatic thin partitioning is checked at install time"))

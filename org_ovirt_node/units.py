@@ -30,7 +30,9 @@ _UNITS = {
 }
 _SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$")
 
-UNIT_NAMES = "B, KiB, MiB, GiB, TiB, PiB, kB, MB, GB, TB, PB"
+# Inserted into messages as it is (no words to translate): the binary units with their
+# short forms, then the decimal ones; any case is accepted (10gib).
+UNIT_NAMES = "B, KiB, MiB, GiB, TiB, PiB = K, M, G, T, P; kB, MB, GB, TB, PB"
 MAX_SIZE_TEXT = MAX_SCALAR
 """Longer text is refused before any arithmetic (callers bound the value itself)."""
 
@@ -66,6 +68,28 @@ def parse_size(text):
         raise SizeError(_("malformed number %(number)r") % {"number": number}) from None
     return int(value)
 
+
+def decimal_note(text):
+    """A note for a size written in a decimal unit (``10 GB``, ``10gb``), which profiles
+    accept but people often mean as binary: what it is in binary units and what to write
+    for that; ``None`` for anything else (binary units, text that is no size)."""
+    match = _SIZE_RE.match(text) if isinstance(text, str) else None
+    if not match or match.group(2).lower() not in _DECIMAL:
+        return None
+    number, unit = match.groups()
+    try:
+        value = parse_size(text)
+    except SizeError:
+        return None
+    binary = {"k": "KiB", "m": "MiB", "g": "GiB", "t": "TiB", "p": "PiB",
+              "e": "EiB"}[unit[0].lower()]
+    return _("%(text)s is a decimal unit and means %(size)s; write '%(number)s %(binary)s' "
+             "for the binary size") % {"text": "%s %s" % (number, unit),
+                                       "size": format_size(value), "number": number,
+                                       "binary": binary}
+
+
+_DECIMAL = frozenset(("kb", "mb", "gb", "tb", "pb", "eb"))
 
 _IEC_UNITS = (("EiB", EiB), ("PiB", PiB), ("TiB", TiB), ("GiB", GiB), ("MiB", MiB),
               ("KiB", KiB))

@@ -108,7 +108,7 @@ def test_default_partitioning_is_the_profiles(conf):
     assert conf["Storage"]["default_scheme"] == "LVM_THINP"
     parsed = partitioning(conf["Storage"]["default_partitioning"])
     by_name = {p["name"]: p for p in parsed}
-    assert by_name["/"] == {"name": "/", "min": Size(profile.root.min_size)}
+    assert by_name["/"] == {"name": "/", "min": Size(profile.root.default_size)}
     assert "swap" in by_name
     for point, rule in profile.mounts.items():
         if point in ("/", "/boot"):
@@ -127,6 +127,12 @@ def test_constraints_are_the_profiles(conf):
     assert separate == {p for p, r in profile.mounts.items() if r.required and p != "/"}
     sizes = partition_sizes(constraints["req_partition_sizes"])
     assert sizes == {p: Size(r.min_size) for p, r in profile.mounts.items() if r.min_size}
+    # Only what is fatal: Anaconda's checker has only errors. The mounts imgbased creates at
+    # the first update and the sizes below which the profile only warns stay out, so the
+    # drop-in says exactly what Anaconda's own oVirt configuration says (plus /boot, which
+    # imgbased needs separate).
+    assert separate == {"/boot", "/var"}
+    assert sizes == {"/boot": Size("1 GiB"), "/var": Size("5 GiB"), "/var/tmp": Size("10 GiB")}
 
 
 @pytest.mark.parametrize("size,text", [(6 * 1024 ** 3, "6 GiB"), (512 * 1024 ** 2, "512 MiB"),
@@ -160,7 +166,7 @@ def test_root_on_a_partition_and_no_swap_renders():
     conf = read_conf(render_dropin(profile))
     assert conf["Storage"]["default_scheme"] == "PLAIN"
     parsed = partitioning(conf["Storage"]["default_partitioning"])
-    assert parsed == [{"name": "/", "min": Size(profile.root.min_size)}]
+    assert parsed == [{"name": "/", "min": Size(profile.root.default_size)}]
     assert conf["Storage Constraints"]["root_device_types"].split() == ["PARTITION"]
 
 
@@ -216,3 +222,23 @@ def test_dropin_refuses_values_that_break_its_lines(changes, fragment):
     message = str(exc.value)
     assert "cannot write the Anaconda configuration" in message and fragment in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("name", ["ovirt-node", "ovirt-node-minimal", "ovirt-node-strict"])
+def test_constraints_hold_only_what_is_fatal_in_every_builtin(name):
+    """Anaconda's storage checker knows only errors: a mount the profile only warns about
+    (created by imgbased later, optional) is never in must_not_be_on_root, and a size it only
+    recommends is never in req_partition_sizes; the strict profile's are all there."""
+    profile = load_profile(name)
+    constraints = read_conf(render_dropin(profile))["Storage Constraints"]
+    separate = set(constraints["must_not_be_on_root"].split())
+    sizes = partition_sizes(constraints["req_partition_sizes"])
+    assert separate == {p for p, r in profile.mounts.items() if r.required and p != "/"}
+    assert sizes == {p: Size(r.min_size) for p, r in profile.mounts.items() if r.min_size}
+    if name == "ovirt-node-strict":
+        assert {"/var/crash", "/var/log", "/tmp"} <= separate
+        assert sizes["/var/log"] == Size("8 GiB") and sizes["/"] == Size("6 GiB")
+    else:
+        assert separate == {"/boot", "/var"}
+        assert sizes == {"/boot": Size("1 GiB"), "/var": Size("5 GiB"),
+                         "/var/tmp": Size("10 GiB")}

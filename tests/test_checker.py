@@ -176,7 +176,11 @@ def test_minimal_profile_accepts_minimal_tree(blivet_disks, minimal_profile):
                      tweaks={p: None for p, r in minimal_profile.mounts.items()
                              if not r.required})
     assert check(lay, minimal_profile).findings == ()
-    assert "ONN002" in codes(check(lay, load_profile("ovirt-node")))
+    # The default profile warns: imgbased creates these volumes at the first update.
+    default = check(lay, load_profile("ovirt-node"))
+    assert default.ok and codes(default) == ["ONN016"]
+    assert {f.mountpoint for f in default.findings} == {
+        p for p, r in minimal_profile.mounts.items() if not r.required}
 
 
 # --- every rule fires, and does not -----------------------------------------------------------
@@ -221,10 +225,37 @@ def test_required_mount_missing_var(blivet_disks, ovirt_profile):
 
 
 def test_required_mount_names_the_covering_mount(blivet_disks, ovirt_profile):
-    lay = ovirt_tree(blivet_disks, ovirt_profile, tweaks={"/var/log/audit": None})
-    f = assert_finding(check(lay, ovirt_profile), "ONN002", "error", "/var/log/audit",
+    strict = load_profile("ovirt-node-strict")
+    lay = ovirt_tree(blivet_disks, strict, tweaks={"/var/log/audit": None})
+    f = assert_finding(check(lay, strict), "ONN002", "error", "/var/log/audit",
                        ["would live on /var/log."], ["at least 2 GiB"])
     assert f.device is None
+
+
+def test_created_mount_missing(blivet_disks, ovirt_profile):
+    # imgbased creates a missing /var/log/audit at the first update: a warning saying what
+    # it creates, where, and whether the pool has the room.
+    lay = ovirt_tree(blivet_disks, ovirt_profile, tweaks={"/var/log/audit": None})
+    report = check(lay, ovirt_profile)
+    f = assert_finding(report, "ONN016", "warning", "/var/log/audit",
+                       ["its files live on /var/log", "first update imgbased creates it",
+                        "2 GiB thin LV in pool onn-pool00", "not given to thin LVs"],
+                       ["at least 2 GiB", "pool onn-pool00"])
+    assert report.ok and f.device is None
+    # The pool's room: a pool with room says so, one without says by how much it is short.
+    roomy = synthetic(ovirt_profile, pool_size=100 * GiB)
+    roomy = Layout(tuple(d for d in roomy if d.mountpoint not in ("/var/crash", "/tmp")))
+    findings = [f for f in check(roomy, ovirt_profile).findings if f.code == "ONN016"]
+    assert [f.mountpoint for f in findings] == ["/var/crash", "/tmp"]
+    assert all("room for the 11 GiB of these 2 volumes" in f.message for f in findings)
+    full = synthetic(ovirt_profile)
+    exact = full["vg-pool00"].size - full.mounted("/home").size    # what the others take
+    tight = Layout(tuple(d for d in synthetic(ovirt_profile, pool_size=exact)
+                         if d.mountpoint != "/home"))
+    (f,) = [f for f in check(tight, ovirt_profile).findings if f.code == "ONN016"]
+    assert "1 GiB short of the 1 GiB" in f.message and "overcommits" in f.message
+    # The strict profile makes the same layout an error; the minimal one says nothing.
+    assert "ONN002" in codes(check(lay, load_profile("ovirt-node-strict")), "error")
 
 
 def test_boot_missing(blivet_disks, ovirt_profile):
@@ -252,10 +283,12 @@ def test_var_as_thick_lv(blivet_disks, ovirt_profile):
 
 def test_swap_as_thin_lv(blivet_disks, ovirt_profile):
     report = check(ovirt_tree(blivet_disks, ovirt_profile, swap="thin"), ovirt_profile)
-    f = assert_finding(report, "ONN004", "error", None,
+    # The swap rule's severity (policy recommended: a warning): the install and imgbased
+    # work with swap anywhere.
+    f = assert_finding(report, "ONN012", "warning", None,
                        ["Swap is on a thin LV (onn-swap)", "an ordinary LV"],
                        ["Recreate swap as an ordinary LV"])
-    assert f.device == "onn-swap"
+    assert f.device == "onn-swap" and report.ok and "ONN004" not in codes(report)
 
 
 def test_device_kind_any_accepts_everything(blivet_disks, ovirt_profile):
@@ -384,19 +417,57 @@ def test_overcommit_judges_the_pool_of_root_only(ovirt_profile):
 
 
 def test_no_vg_reserve(blivet_disks, ovirt_profile):
+    # No reserve at all while the pool grows: an error (the pool and its metadata cannot
+    # grow), reported once, not also as a reserve below the percentage.
     lay = ovirt_tree(blivet_disks, ovirt_profile, reserve=False)
     report = check(lay, ovirt_profile)
-    vg = lay["onn"]
-    f = assert_finding(report, "ONN009", "error", None,
-                       ["Volume group onn keeps %s free" % format_size(vg.free),
+    f = assert_finding(report, "ONN018", "error", None,
+                       ["Volume group onn keeps only %s free" % format_size(lay["onn"].free),
+                        "thin pool onn-pool00 grows", "cannot grow to 1 GiB"],
+                       ["--reserved-percent=20"])
+    assert f.device == "onn"
+    assert codes(report, "error") == ["ONN018"] and "ONN009" not in codes(report)
+    # ... and with nothing free the pool metadata cannot reach 1 GiB.
+    assert_finding(report, "ONN014", "warning", None,
+                   ["metadata of thin pool onn-pool00", "grow to 1 GiB"], ["free in onn"])
+
+
+def test_small_vg_reserve_is_a_warning(blivet_disks, ovirt_profile):
+    # 5 GiB free of a ~98 GiB VG: below the 20 %, but the metadata can grow: a warning.
+    lay = synthetic(ovirt_profile, vg_free=5 * GiB)
+    vg = lay["vg"]
+    report = check(lay, ovirt_profile)
+    f = assert_finding(report, "ONN009", "warning", None,
+                       ["Volume group vg keeps 5 GiB free",
                         "reserve of %s" % format_size(ovirt_profile.reserve_for(vg.size)),
                         "20 %% of %s" % format_size(vg.size)],
                        ["--reserved-percent=20"])
-    assert f.device == "onn"
-    assert codes(report, "error") == ["ONN009"]
-    # ... and with so little free the pool metadata cannot reach 1 GiB.
-    assert_finding(report, "ONN014", "warning", None,
-                   ["metadata of thin pool onn-pool00", "grow to 1 GiB"], ["free in onn"])
+    assert f.device == "vg" and report.ok
+    assert only(check(lay, load_profile("ovirt-node-strict")), "ONN009").severity == "error"
+    # A kickstart says what it reserves, not what is free: no reserve on a growing pool.
+    pool = dataclasses.replace(lay["vg-pool00"], grow=True)
+    asked = dataclasses.replace(vg, free=None, size=None, reserved_percent=0.0,
+                                reserved_space=0)
+    ks = Layout(tuple(asked if d is vg else pool if d.name == pool.name else d for d in lay))
+    assert only(check(ks, ovirt_profile), "ONN018").severity == "error"
+    some = dataclasses.replace(asked, reserved_space=1024 * MiB)
+    ks = Layout(tuple(some if d.name == "vg" else d for d in ks))
+    assert "ONN018" not in codes(check(ks, ovirt_profile))
+
+
+def test_recommended_size(ovirt_profile):
+    # Below imgbased's size, above the hard minimum (none for /var/log): a warning that
+    # says imgbased would have made it bigger and never resizes it.
+    lay = synthetic(ovirt_profile, sizes={"/var/log": 8000 * MiB, "/var/tmp": 9 * GiB})
+    report = check(lay, ovirt_profile)
+    f = assert_finding(report, "ONN017", "warning", "/var/log",
+                       ["7.81 GiB, below the recommended 8 GiB", "created it with 8 GiB",
+                        "never resizes"], ["at least 8 GiB"])
+    assert f.device == "vg-var_log"
+    # Below the hard minimum it is the error of min-size, not also this warning.
+    assert only(report, "ONN005").mountpoint == "/var/tmp"
+    lower = ovirt_profile.derive({"mounts": {"/var/log": {"recommended": "7 GiB"}}}, "t")
+    assert "ONN017" not in codes(check(lay, lower))
 
 
 def test_reserve_from_profile(ovirt_profile):
@@ -456,6 +527,7 @@ def test_optional_mount_missing(blivet_disks, ovirt_profile):
     report = check(lay, profile)
     assert_finding(report, "ONN013", "warning", "/home", ["/home is not a separate mount"],
                    ["at least 1 GiB"])
+    assert "ONN016" not in codes(report)
     assert report.ok
     assert "ONN013" not in codes(check(ovirt_tree(blivet_disks, profile), profile))
     # The minimal profile switches the rule off.
@@ -480,7 +552,8 @@ FIRING_TESTS = {
     "vg-reserve": test_no_vg_reserve, "disk-size": test_small_disk,
     "mount-options": test_missing_discard, "swap": test_no_swap,
     "optional-mount": test_optional_mount_missing, "pool-metadata": test_pool_metadata,
-    "duplicate-mount": test_duplicate_mount,
+    "duplicate-mount": test_duplicate_mount, "created-mount": test_created_mount_missing,
+    "recommended-size": test_recommended_size, "vg-no-reserve": test_no_vg_reserve,
 }
 
 
@@ -507,6 +580,11 @@ BREAKS = {
     "forbidden-mount": ({}, "usr", ("/usr", "vg-usr")),
     "same-pool": ({}, "second-pool", ("/var", "vg-var")),
     "duplicate-mount": ({}, "duplicate", ("/var", "vg-var2")),
+    "created-mount": ({"mounts": {"/srv": dict(_THIN_MOUNT, presence="created")}}, None,
+                      ("/srv", None)),
+    "recommended-size": ({"mounts": {"/var": {"recommended": "6 GiB"}}}, None,
+                         ("/var", "vg-var")),
+    "vg-no-reserve": ({}, "no-reserve", (None, "vg")),
 }
 
 
@@ -517,7 +595,10 @@ def _broken(profile, change):
     # room in the pool for the LV a change adds, so only the rule under test fires
     devs = list(synthetic(profile, pool_size=100 * GiB if change else None))
     var = next(d for d in devs if d.mountpoint == "/var")
-    if change == "no-swap":
+    if change == "no-reserve":
+        devs = [dataclasses.replace(d, free=0) if d.kind == L.VG else
+                dataclasses.replace(d, grow=True) if d.kind == L.THINPOOL else d for d in devs]
+    elif change == "no-swap":
         devs = [d for d in devs if d.format != "swap"]
     elif change == "usr":
         devs.append(dataclasses.replace(var, name="vg-usr", mountpoint="/usr"))

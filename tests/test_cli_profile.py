@@ -48,7 +48,7 @@ def site_profile(tmp_path):
 def test_list_as_module():
     status, out, err = run_module("profile", "list")
     assert (status, err) == (0, "")
-    assert out.split() == ["ovirt-node", "ovirt-node-minimal"]
+    assert out.split() == ["ovirt-node", "ovirt-node-minimal", "ovirt-node-strict"]
 
 
 def test_show_default_as_module():
@@ -67,9 +67,11 @@ def test_show_default_as_module():
 def test_show_json_parses(capsys):
     status, out, err = run(capsys, "profile", "show", "ovirt-node-minimal", "--format", "json")
     assert (status, err) == (0, "")
-    data = json.loads(out)
-    assert data["name"] == "ovirt-node-minimal"
-    assert data["mounts"]["/var"]["min"] == "8 GiB"
+    (result,) = json.loads(out)["results"]            # the one envelope (docs/json.md)
+    assert (result["name"], result["ok"]) == ("ovirt-node-minimal", True)
+    data = result["profile"]
+    assert data["mounts"]["/var"]["recommended"] == "8 GiB"
+    assert data["mounts"]["/var"]["min"] == "5 GiB"  # Anaconda's, inherited
     assert data["volume_group"]["name"] == "onn"     # merged from ovirt-node
     assert "extends" not in data
 
@@ -94,7 +96,7 @@ def test_show_bad_profile_reports_every_problem(capsys, bad_profile):
         "%s:5:5: error: mounts./var.min: expected a size with a unit, e.g. '6 GiB', got 6"
         % bad_profile,
         "%s:6:5: error: mounts./var.colour: unknown key (expected one of: presence, kind, "
-        "min, default, grow, filesystems, options)" % bad_profile]
+        "min, recommended, default, created_size, grow, filesystems, options)" % bad_profile]
 
 
 def test_validate_as_module(bad_profile, site_profile):
@@ -111,7 +113,7 @@ def test_validate_json(capsys, bad_profile, site_profile):
     status, out, err = run(capsys, "profile", "validate", "--format", "json", site_profile,
                            bad_profile)
     assert status == 2
-    data = json.loads(out)
+    data = json.loads(out)["results"]
     assert [(r["file"], r["ok"]) for r in data] == [(site_profile, True), (bad_profile, False)]
     assert data[0]["problems"] == []
     assert [(p["line"], p["column"], p["key"]) for p in data[1]["problems"]] == \
@@ -240,3 +242,30 @@ def test_export_refusal_by_the_renderer_is_a_usage_error(capsys, monkeypatch):
     monkeypatch.setattr(anaconda_conf, "render_dropin", refuse)
     status, out, err = run(capsys, "profile", "export-anaconda")
     assert (status, out) == (2, "") and "cannot write the Anaconda configuration" in err
+
+
+def test_profile_authoring_messages_as_module(tmp_path):
+    """Issue 13 item 5, through the command as users run it: an unnamed file is named after
+    itself; a minimum above an inherited default is reported at the user's line, saying
+    where the default is written and what to write; unknown keys get a suggestion; the unit
+    list names the short forms."""
+    base = tmp_path / "base.yaml"
+    base.write_text("extends: ovirt-node\nmounts:\n  /var: {default: 6 GiB}\n")
+    good = tmp_path / "rack-7.yaml"
+    good.write_text("extends: base.yaml\nmounts:\n  /var: {min: 6 GiB}\n")
+    status, out, err = run_module("profile", "validate", str(good))
+    assert (status, err) == (0, "")
+    assert out.strip() == "%s: ok (profile rack-7)" % good
+    bad = tmp_path / "site.yaml"
+    bad.write_text("extends: base.yaml\nmounts:\n  /var:\n    min: 7 GiB\n"
+                   "  /home: {recomended: 2 GiB}\n  /tmp: {min: 10 XB}\n")
+    status, out, err = run_module("profile", "validate", str(bad))
+    assert (status, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0].startswith("%s:4:5: error: mounts./var.min: the minimum (7 GiB) is above "
+                               "the default size (6 GiB); the default size comes from %s:3"
+                               % (bad, base))
+    assert lines[0].endswith("/var: {min: 7 GiB, default: 7 GiB}")
+    assert lines[1].startswith("%s:5:" % bad) and "did you mean recommended?" in lines[1]
+    assert lines[2].startswith("%s:6:" % bad) and "K, M, G, T, P" in lines[2]
+    assert str(base) not in "".join(line.split(":", 1)[0] for line in lines)

@@ -275,7 +275,8 @@ def test_autopart_builds_what_the_dropin_says():
     ({"mounts": {"/var": {"min": "8 GiB", "default": "8 GiB"}}}, "/var", "5 GiB"),
     ({"mounts": {"/var/lib/libvirt": {"min": "20 GiB"}}}, "/var/lib/libvirt",
      "does not create"),
-    ({"mounts": {"/var/log": {"kind": "lv"}}}, "/var/log", "thick LV"),
+    ({"mounts": {"/var/log": {"kind": "lv", "presence": "required"}}}, "/var/log",
+     "thick LV"),
     ({"mounts": {"/var": {"filesystems": ["ext4"]}}}, "/var", "xfs"),
     ({"mounts": {"/boot": {"min": "2 GiB", "default": "2 GiB"}}}, "/boot", "1 GiB"),
     ({"swap": {"kind": "thin"}}, None, "swap"),
@@ -297,9 +298,18 @@ def test_autopart_creating_a_forbidden_mount():
 
 
 def test_autopart_and_the_minimal_profile():
-    """ovirt-node-minimal wants /var of 8 GiB; the shipped drop-in makes 5 GiB."""
-    found = D.autopart_shortfalls(load_profile("ovirt-node-minimal"))
-    assert [s.mountpoint for s in found] == ["/var"]
+    """ovirt-node-minimal recommends /var of 8 GiB; the shipped drop-in makes 5 GiB, which is
+    Anaconda's hard minimum: a warning at install time, not a shortfall (which would stop an
+    enforcing install). Raising the hard minimum is one."""
+    minimal = load_profile("ovirt-node-minimal")
+    assert D.autopart_shortfalls(minimal) == ()
+    raised = minimal.derive({"mounts": {"/var": {"min": "8 GiB"}}}, "t")
+    (short,) = D.autopart_shortfalls(raised)
+    assert short.mountpoint == "/var"
+    # The hint in the profile's own terms: the YAML that accepts what autopart makes.
+    assert short.profile_yaml == "/var: {min: 5 GiB}"
+    fixed = raised.derive({"mounts": {"/var": {"min": "5 GiB"}}}, "t")
+    assert D.autopart_shortfalls(fixed) == ()
 
 
 def test_a_growing_mount_below_its_minimum_is_left_to_the_install_time_check():

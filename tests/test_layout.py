@@ -290,3 +290,13 @@ def test_blivet_several_vgs(blivet_disks):
     assert lay.vg_of(lay.mounted("/srv")).name == "data"
     assert lay.thin_pool_of(lay.mounted("/")).name == "onn-pool00"
     assert [d.name for d in lay.disks_under(lay.mounted("/srv"))] == ["disk1.img"]
+
+
+def test_vg_reserve_a_kickstart_asks_for_is_kept_and_shown():
+    from org_ovirt_node.layout import VG, Device, Layout
+    vg = Device("HostVG", VG, reserved_percent=20.0, reserved_space=0)
+    lay = Layout((vg,))
+    assert (lay["HostVG"].reserved_percent, lay["HostVG"].reserved_space) == (20.0, 0)
+    item = lay.to_dict()["devices"][0]
+    assert item["reserved_percent"] == 20.0 and "reserved_space" not in item  # 0: not shown
+    assert Device("d", VG).reserved_percent is None        # unknown unless a kickstart says

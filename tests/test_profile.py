@@ -10,17 +10,18 @@ from org_ovirt_node import profile as P
 from org_ovirt_node.profile import ProfileError, load_profile, load_profile_text
 from org_ovirt_node.units import GiB
 
-# The reference table (shared/reference/ovirt-node-layout.md): mount -> (kind, min, default).
+# The reference table (shared/reference/ovirt-node-layout.md): mount -> (kind, presence,
+# hard minimum, recommended = imgbased's/Anaconda's default, created size).
 REFERENCE_MOUNTS = {
-    "/": ("thin", 6 * GiB, 6 * GiB),
-    "/boot": ("partition", 1 * GiB, 1 * GiB),
-    "/var": ("thin", 5 * GiB, 5 * GiB),
-    "/var/tmp": ("thin", 10 * GiB, 10 * GiB),
-    "/var/crash": ("thin", 10 * GiB, 10 * GiB),
-    "/var/log": ("thin", 8 * GiB, 8 * GiB),
-    "/var/log/audit": ("thin", 2 * GiB, 2 * GiB),
-    "/home": ("thin", 1 * GiB, 1 * GiB),
-    "/tmp": ("thin", 1 * GiB, 1 * GiB),
+    "/": ("thin", "required", None, 6 * GiB, None),
+    "/boot": ("partition", "required", 1 * GiB, None, None),
+    "/var": ("thin", "required", 5 * GiB, 5 * GiB, None),
+    "/var/tmp": ("thin", "created", 10 * GiB, 10 * GiB, 10 * GiB),
+    "/var/crash": ("thin", "created", None, 10 * GiB, 10 * GiB),
+    "/var/log": ("thin", "created", None, 8 * GiB, 8 * GiB),
+    "/var/log/audit": ("thin", "created", None, 2 * GiB, 2 * GiB),
+    "/home": ("thin", "created", None, 1 * GiB, 1 * GiB),
+    "/tmp": ("thin", "created", None, 1 * GiB, 1 * GiB),
 }
 
 
@@ -41,17 +42,20 @@ def only_problem(excinfo):
 
 # --- built-ins ------------------------------------------------------------------------------
 def test_builtin_profiles_are_listed():
-    assert P.builtin_profiles() == ["ovirt-node", "ovirt-node-minimal"]
+    assert P.builtin_profiles() == ["ovirt-node", "ovirt-node-minimal", "ovirt-node-strict"]
 
 
 def test_default_profile_matches_reference_table():
     prof = load_profile()
     assert prof.name == "ovirt-node"
     assert set(prof.mounts) == set(REFERENCE_MOUNTS)
-    for point, (kind, minimum, default) in REFERENCE_MOUNTS.items():
+    for point, (kind, presence, minimum, recommended, created) in REFERENCE_MOUNTS.items():
         rule = prof.mounts[point]
-        assert (rule.kind, rule.min_size, rule.default_size) == (kind, minimum, default), point
-        assert rule.required, point
+        assert (rule.kind, rule.presence, rule.min_size, rule.recommended_size,
+                rule.created_size) == (kind, presence, minimum, recommended, created), point
+        # The planner asks for the recommended size, else the minimum.
+        assert rule.default_size == (recommended or minimum), point
+        assert rule.planned, point
     assert prof.mounts["/"].grow and not prof.mounts["/var"].grow
     assert prof.root_kind == P.KIND_THIN
     assert prof.forbidden_mounts == ("/usr",)
@@ -92,8 +96,12 @@ def test_minimal_profile():
     assert prof.name == "ovirt-node-minimal"
     required = {p for p, r in prof.mounts.items() if r.required}
     assert required == {"/", "/boot", "/var"}
-    assert prof.mounts["/"].min_size == 6 * GiB
-    assert (prof.mounts["/var"].min_size, prof.mounts["/var"].default_size) == (8 * GiB, 8 * GiB)
+    assert {p for p, r in prof.mounts.items() if r.planned} == required
+    assert prof.mounts["/"].recommended_size == 6 * GiB
+    # node_storage=minimal: imgbased wants /var 8G; Anaconda's hard 5 GiB still holds.
+    var = prof.mounts["/var"]
+    assert (var.min_size, var.recommended_size, var.default_size) == (5 * GiB, 8 * GiB, 8 * GiB)
+    assert prof.mounts["/var/tmp"].min_size == 10 * GiB   # Anaconda's, where it exists
     assert prof.mounts["/boot"].kind == "partition"
     assert prof.swap_kind == "lv"
     assert prof.severity("optional-mount") == "off"    # YAML `off` (false) means off
@@ -148,14 +156,130 @@ def test_extends_relative_path_and_chain(tmp_path):
     assert prof.mounts["/var"].min_size == 5 * GiB
 
 
-def test_override_problem_points_at_site_file(tmp_path):
-    # Raising a minimum above the inherited default is a contradiction in the site file.
+def test_raising_an_inherited_minimum_lifts_the_recommended_and_default_sizes(tmp_path):
+    # The built-in writes no default: it follows the recommended size, which a raised
+    # minimum lifts (a warning threshold below the hard minimum would mean nothing).
     path = write(tmp_path, "site.yaml", "extends: ovirt-node\nmounts:\n  /var:\n    min: 7 GiB\n")
+    var = load_profile(path).mounts["/var"]
+    assert (var.min_size, var.recommended_size, var.default_size) == (7 * GiB,) * 3
+
+
+def test_override_problem_points_at_site_file_and_explains_the_inherited_default(tmp_path):
+    # Raising a minimum above a default the base writes is a contradiction: reported at the
+    # site file's line, saying where the default comes from and what to write, in YAML.
+    base = write(tmp_path, "base.yaml", "extends: ovirt-node\nmounts:\n  /var: {default: 6 GiB}\n")
+    path = write(tmp_path, "site.yaml", "extends: base.yaml\nmounts:\n  /var:\n    min: 7 GiB\n")
     with pytest.raises(ProfileError) as exc:
         load_profile(path)
     prob = only_problem(exc)
     assert (prob.file, prob.line, prob.column, prob.key) == (path, 4, 5, "mounts./var.min")
-    assert "7 GiB" in prob.message and "5 GiB" in prob.message
+    assert "7 GiB" in prob.message and "6 GiB" in prob.message
+    assert "%s:3" % base in prob.message                    # where the default is written
+    assert "/var: {min: 7 GiB, default: 7 GiB}" in prob.message
+    # Writing what it says loads.
+    write(tmp_path, "site.yaml", "extends: base.yaml\nmounts:\n"
+                                 "  /var: {min: 7 GiB, default: 7 GiB}\n")
+    assert load_profile(path).mounts["/var"].default_size == 7 * GiB
+
+
+def test_a_recommended_size_below_an_inherited_minimum_is_the_files_problem(tmp_path):
+    path = write(tmp_path, "site.yaml", "extends: ovirt-node\nmounts:\n  /boot:\n"
+                                        "    recommended: 500 MiB\n")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    prob = only_problem(exc)
+    assert (prob.file, prob.line, prob.key) == (path, 4, "mounts./boot.recommended")
+    assert "the minimum comes from %s:" % os.path.realpath(
+        os.path.join(P.PROFILE_DIR, "ovirt-node.yaml")) in prob.message
+    assert "/boot: {min: 1 GiB, recommended: 1 GiB}" in prob.message
+
+
+def test_size_order_within_one_file_says_what_to_write():
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: x\nmounts:\n  /: {}\n  /var:\n    min: 8 GiB\n"
+                          "    recommended: 6 GiB\n")
+    prob = only_problem(exc)
+    assert (prob.line, prob.key) == (5, "mounts./var.min")
+    assert "recommended size (6 GiB)" in prob.message
+    assert "/var: {min: 8 GiB, recommended: 8 GiB}" in prob.message
+
+
+def test_problem_at_an_inherited_value_points_at_the_users_extends_line(tmp_path):
+    # The file names its pool "var": the built-in's /var mount (whose LV is "var") now
+    # clashes. The problem is the user's (line of extends:), naming where /var is written.
+    builtin = os.path.realpath(os.path.join(P.PROFILE_DIR, "ovirt-node.yaml"))
+    path = write(tmp_path, "site.yaml", "name: s\nextends: ovirt-node\n"
+                                        "thin_pool:\n  name: var\n")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    prob = only_problem(exc)
+    assert (prob.file, prob.line, prob.key) == (path, 2, "mounts./var")
+    assert "inherited from %s:" % builtin in prob.message
+    assert all(p.file == path for p in exc.value.problems)
+
+
+def test_an_allowed_list_without_the_inherited_default_is_reported_at_the_list(tmp_path):
+    path = write(tmp_path, "site.yaml", "name: s\nextends: ovirt-node\n"
+                                        "filesystems:\n  allowed: [ext4]\n")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    prob = only_problem(exc)
+    assert (prob.file, prob.line, prob.key) == (path, 4, "filesystems.allowed")
+    assert "filesystems: {allowed: [ext4], default: ext4}" in prob.message
+
+
+def test_a_profile_without_name_is_named_after_its_file(tmp_path):
+    path = write(tmp_path, "rack-7.yaml", "extends: ovirt-node\nmounts:\n  /var: {min: 6 GiB}\n")
+    assert load_profile(path).name == "rack-7"          # not "ovirt-node", which it extends
+    assert load_profile_text("mounts:\n  /: {}\n").name == "unnamed"
+
+
+def test_unknown_key_says_did_you_mean():
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: x\nmounts:\n  /: {recomended: 6 GiB}\n")
+    assert "did you mean recommended?" in only_problem(exc).message
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: x\nvolume_grup: {}\nmounts:\n  /: {}\n")
+    assert "did you mean volume_group?" in only_problem(exc).message
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: x\nmounts:\n  /: {}\nrules:\n  vg-reserv: off\n")
+    assert "did you mean vg-reserve?" in only_problem(exc).message
+
+
+def test_decimal_units_load_with_a_note():
+    prof = load_profile_text("name: x\nmounts:\n  /: {}\n  /var: {min: 10gb}\n")
+    assert prof.mounts["/var"].min_size == 10 * 1000 ** 3
+    (note,) = prof.notes
+    assert (note.line, note.key, note.severity) == (4, "mounts./var.min", "note")
+    assert "9.31 GiB" in note.message and "'10 GiB'" in note.message
+    assert note.diagnostic().startswith("<profile>:4:")
+    assert ": note: mounts./var.min: " in note.diagnostic()
+    assert load_profile_text("name: x\nmounts:\n  /: {}\n  /var: {min: 10 GiB}\n").notes == ()
+
+
+def test_unit_list_names_the_short_forms():
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: x\nmounts:\n  /: {}\n  /var: {min: 10 XB}\n")
+    message = only_problem(exc).message
+    assert "K, M, G, T, P" in message and "GiB" in message and "GB" in message
+
+
+def test_created_presence_and_created_size():
+    prof = load_profile_text("name: x\nmounts:\n  /: {}\n"
+                             "  /srv: {presence: created, recommended: 3 GiB}\n")
+    assert prof.mounts["/srv"].created_size == 3 * GiB      # default: the default size
+    assert prof.mounts["/srv"].planned and not prof.mounts["/srv"].required
+    with pytest.raises(ProfileError, match="created needs created_size"):
+        load_profile_text("name: x\nmounts:\n  /: {}\n  /srv: {presence: created}\n")
+    with pytest.raises(ProfileError, match="created needs kind: thin"):
+        load_profile_text("name: x\nmounts:\n  /: {}\n"
+                          "  /srv: {presence: created, kind: lv, created_size: 1 GiB}\n")
+    with pytest.raises(ProfileError, match="'/' cannot be created later"):
+        load_profile_text("name: x\nmounts:\n  /: {presence: created, created_size: 6 GiB}\n")
+    # A site making an inherited created mount required keeps working (created_size ignored).
+    strict = load_profile("ovirt-node-strict")
+    assert strict.mounts["/var/crash"].required and strict.mounts["/var/crash"].created_size \
+        is None
 
 
 def test_circular_extends(tmp_path):
@@ -266,7 +390,7 @@ BAD = [
     ("root optional", "mounts:\n  /:\n    min: 6 GiB\n    presence: optional\n",
      [(4, 5, "mounts./.presence")], "'/' cannot be optional"),
     ("bad presence", "mounts:\n  /: {}\n  /var:\n    presence: maybe\n",
-     [(4, 5, "mounts./var.presence")], "expected one of required, optional"),
+     [(4, 5, "mounts./var.presence")], "expected one of required, created, optional"),
     ("python object tag", "mounts:\n  /: !!python/object/apply:os.system ['true']\n",
      [(2, 6, "mounts./")], "unsupported YAML tag"),
     ("python name tag", "name: !!python/name:os.system\nmounts:\n  /: {}\n",
@@ -719,3 +843,28 @@ def test_characters_yaml_refuses_are_located(text, where, code):
     problem = only_problem(exc)
     assert (problem.line, problem.column) == where
     assert code in problem.message and "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize("name", P.builtin_profiles())
+def test_every_value_of_a_shipped_profile_names_its_source(name):
+    """Issue 11: each value of the built-in profiles carries its source in a comment (on its
+    line, or on the continuation comment line right below)."""
+    path = os.path.join(P.PROFILE_DIR, name + ".yaml")
+    with open(path, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    in_text = False
+    missing = []
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if in_text and line.startswith("  ") and not stripped.startswith("#"):
+            continue                                 # a folded description line
+        in_text = stripped.startswith("description:")
+        if not stripped or stripped.startswith("#") or in_text:
+            continue
+        key, _sep, value = stripped.partition(":")
+        if key in ("name", "extends") or not value.strip() or value.strip().startswith("#"):
+            continue                                 # a section, or a commented one
+        if "#" not in line and not (number < len(lines) and
+                                    lines[number].strip().startswith("#")):
+            missing.append((number, line))
+    assert missing == [], missing

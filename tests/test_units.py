@@ -3,7 +3,15 @@
 import pytest
 from blivet.size import Size
 
-from org_ovirt_node.units import GiB, MiB, SizeError, TiB, format_size, parse_size
+from org_ovirt_node.units import (
+    GiB,
+    MiB,
+    SizeError,
+    TiB,
+    decimal_note,
+    format_size,
+    parse_size,
+)
 
 IEC = ["1 B", "512 B", "1 KiB", "4 KiB", "1 MiB", "1100 MiB", "1100MiB", "6 GiB", "1.5 GiB",
        "0.5 MiB", "2 TiB", "1 PiB", "1 EiB", "7 mib", "6 gib", "  6 GiB  "]
@@ -105,3 +113,24 @@ def test_format_size_scientific_value():
 def test_parse_size_refuses_absurdly_long_text():
     with pytest.raises(SizeError, match="too long"):
         parse_size("1" * 100000 + " GiB")
+
+
+@pytest.mark.parametrize("text,size", [("10gb", "9.31 GiB"), ("10GB", "9.31 GiB"),
+                                       ("1.5 TB", "1.36 TiB"), ("500 MB", "476.84 MiB")])
+def test_decimal_units_get_a_note_with_their_binary_value(text, size):
+    note = decimal_note(text)
+    assert size in note and "decimal" in note
+    number, unit = text.replace(" ", "")[:-2], text[-2].upper()
+    assert "'%s %siB'" % (number, unit) in note
+
+
+@pytest.mark.parametrize("text", ["10 GiB", "10G", "10 g", "10 B", "10", "ten GB", None])
+def test_binary_units_and_non_sizes_get_no_note(text):
+    assert decimal_note(text) is None
+
+
+def test_the_unit_list_names_the_short_forms():
+    with pytest.raises(SizeError) as exc:
+        parse_size("10 XB")
+    assert "K, M, G, T, P" in str(exc.value) and "GiB" in str(exc.value)
+    assert parse_size("10 g") == parse_size("10 GiB")     # a short form, binary

@@ -19,8 +19,14 @@ What it sets, and why:
   Anaconda does. What autopart then builds is :func:`~org_ovirt_node.design.autopart_design`.
 - ``[Storage Constraints]``: what Anaconda's storage checker can enforce itself, in the
   Storage module, before "Begin Installation": the device type of ``/``, mounts that must not
-  be directories on ``/`` (every required separate mount), and the minimum sizes. It cannot
-  express thin-pool membership, the VG reserve or filesystems; the addon's task does.
+  be directories on ``/`` and minimum sizes. Anaconda's checker only knows errors, so these
+  hold only what is fatal: the mounts whose absence is an error (``presence: required``,
+  not the ``created`` ones imgbased makes at the first update) and the hard minimums
+  (``min``, which Anaconda applies only where the mount exists), never a ``recommended``
+  size. For the shipped profile that is Anaconda's own oVirt configuration
+  (``must_not_be_on_root``: ``/var``, plus ``/boot``; ``/var`` 5 GiB, ``/var/tmp`` 10 GiB,
+  ``/boot`` 1 GiB). It cannot express thin-pool membership, the VG reserve or filesystems;
+  the addon's task does.
 
 The file is read by Python's ``ConfigParser``, which interpolates ``%``: a literal ``%`` is
 written ``%%``. Continuation lines hold whitespace-separated mount points, so every mount
@@ -114,8 +120,8 @@ def _render_dropin(profile):
     separate = [_point(p) for p, r in profile.mounts.items() if r.required and p != "/"]
     out.append("must_not_be_on_root = %s" % " ".join(separate))
     out.append("req_partition_sizes =")
-    sized = [(_point(p), r.min_size) for p, r in profile.mounts.items()
-             if r.required and r.min_size]
+    # A hard minimum holds wherever the mount exists (Anaconda checks only existing ones).
+    sized = [(_point(p), r.min_size) for p, r in profile.mounts.items() if r.min_size]
     width = max((len(p) for p, _s in sized), default=0)
     out += ["    %-*s %s" % (width, p, format_conf_size(s)) for p, s in sized]
     return "\n".join(out) + "\n"

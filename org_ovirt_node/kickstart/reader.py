@@ -5,8 +5,13 @@ kickstart's partitioning commands describe), for the kickstart linter.
 What a kickstart does not say is left unknown: disk sizes are ``None`` (disk-level rules
 that need them are skipped), a ``--grow`` size is kept as the device's minimum (``grow``
 set), a growing thin pool has ``size=None`` (its final size depends on the disks), and
-``--percent``/``--recommended`` sizes are ``None``. Every device carries the line of the
-command it came from (``source_line``) so findings point at it.
+``--percent``/``--recommended`` sizes are ``None``. An MD array's size follows from its
+level and its members' fixed sizes (a RAID1 of two 500 MiB partitions is 500 MiB). A volume
+group carries the reserve ``volgroup`` asks for (``reserved_percent``, ``reserved_space``;
+0 when none), which the checker judges where the VG's free space is unknown. Every device
+carries the line of the command it came from (``source_line``) so findings point at it.
+Option values after a space (``--size 20000``), trailing comments and tabs are pykickstart's
+to read; tests/corpus/ holds real files that exercise them.
 
 Besides the layout, :func:`layout_from_handler` returns *issues*: references that do not
 resolve (a VG built on an undefined PV, a logvol in a VG no ``volgroup`` defines, a thin
@@ -14,6 +19,7 @@ LV in an unknown pool), as ``(line, message)`` pairs for the linter's ONN105 fin
 No blivet here: the linter runs where blivet is not installed.
 """
 from org_ovirt_node import layout as L
+from org_ovirt_node.design import filesystem_for
 from org_ovirt_node.i18n import _
 from org_ovirt_node.sanitize import excerpt, is_clean_text
 from org_ovirt_node.units import KiB, MiB
@@ -144,10 +150,44 @@ def _format_of(mountpoint, fstype, default_fs):
     return fmt, mp, None
 
 
+# Data disks of an MD array of n members (mdadm): RAID1 mirrors one, RAID0 stripes all,
+# RAID4/5 keep one for parity, RAID6 two, RAID10 (near=2) mirrors pairs.
+_RAID_DATA = {"raid0": lambda n: n, "raid1": lambda n: 1, "raid4": lambda n: n - 1,
+              "raid5": lambda n: n - 1, "raid6": lambda n: n - 2, "raid10": lambda n: n // 2}
+
+
+def _raid_size(level, members):
+    """The size of an MD array of *members* (devices) at *level* (``1``, ``RAID1``,
+    ``raid1``...): data disks times the smallest member, where every member's size is known
+    and does not grow; unknown (``None``) otherwise."""
+    level = str(level or "").lower()
+    level = level if level.startswith("raid") else "raid" + level
+    data = _RAID_DATA.get(level)
+    if data is None or not members or any(m.size is None or m.grow for m in members):
+        return None
+    count = data(len(members))
+    return count * min(m.size for m in members) if count > 0 else None
+
+
 def _encrypt(b, name, fmt, mountpoint, options, line, size):
     """Put a LUKS device on *name* carrying its format; returns the name that holds it."""
     return b.add(name="luks-%s" % name, kind=L.LUKS, size=size, parents=(name,), format=fmt,
                  mountpoint=mountpoint, mount_options=options, source_line=line)
+
+
+def _reserve(vg):
+    """The reserve a ``volgroup`` asks for (``--reserved-percent``, ``--reserved-space``
+    in MiB), 0 when it asks for none; unknown (``None``) for an existing VG, which keeps
+    what it has."""
+    if getattr(vg, "preexist", False):
+        return {}
+    percent = getattr(vg, "reserved_percent", 0) or 0
+    space = getattr(vg, "reserved_space", 0) or 0
+    try:
+        return {"reserved_percent": max(0.0, float(percent)),
+                "reserved_space": max(0, int(space)) * MiB}
+    except (TypeError, ValueError, OverflowError):
+        return {}
 
 
 def disks_of(handler):
@@ -197,9 +237,7 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
     if reqpart is not None and getattr(reqpart, "reqpart", False) and \
             getattr(reqpart, "addBoot", False):
         rule = profile.mounts.get("/boot")
-        fs = default_fs
-        if rule is not None and rule.filesystems and fs not in rule.filesystems:
-            fs = rule.filesystems[0]
+        fs = filesystem_for(rule, default_fs) if rule is not None else default_fs
         b.add(name="reqpart /boot", kind=L.PARTITION,
               size=rule.default_size if rule is not None else None,
               parents=parent_disk(""), format=fs, mountpoint="/boot",
@@ -245,13 +283,15 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
         device = raid.device or raid.mountpoint
         name = "md%s" % device if str(device).isdigit() else str(device)
         options = _fs_options(raid.fsopts)
+        size = _raid_size(getattr(raid, "level", ""), [b.devices[m] for m in members])
         if raid.encrypted and fmt is not None:
-            name = b.add(name=name, kind=L.MDRAID, parents=tuple(members), format="luks",
-                         source_line=line)
-            holder = _encrypt(b, name, fmt, mp, options, line, None)
+            name = b.add(name=name, kind=L.MDRAID, size=size, parents=tuple(members),
+                         format="luks", source_line=line)
+            holder = _encrypt(b, name, fmt, mp, options, line, size)
         else:
-            holder = b.add(name=name, kind=L.MDRAID, parents=tuple(members), format=fmt,
-                           mountpoint=mp, mount_options=options, source_line=line)
+            holder = b.add(name=name, kind=L.MDRAID, size=size, parents=tuple(members),
+                           format=fmt, mountpoint=mp, mount_options=options,
+                           source_line=line)
         if ref:
             b.refs.setdefault(ref, holder)
 
@@ -276,7 +316,8 @@ def layout_from_handler(handler, profile, origin="<kickstart>", line_of=None):
             continue
         pe_kib = getattr(vg, "pesize", 0) or 4096
         vgs[vg.vgname] = b.add(name=vg.vgname, kind=L.VG, parents=tuple(parents),
-                               extent_size=int(pe_kib) * KiB, source_line=line)
+                               extent_size=int(pe_kib) * KiB, source_line=line,
+                               **_reserve(vg))
 
     lvs = _entries(handler, "logvol", "lvList")
     pools = {}
