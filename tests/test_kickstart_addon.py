@@ -389,3 +389,21 @@ def test_autopart_refusal_names_the_line_what_autopart_makes_and_the_fix(text, l
 def test_autopart_refusal_is_none_when_autopart_builds_it(text):
     data, handler = _with_handler(text)
     assert data.autopart_refusal(data.resolve_profile(), handler.autopart) is None
+
+
+@pytest.mark.parametrize("line,suggestion", [
+    ("mout /var min=8GiB", "did you mean mount?"),
+    ("requre /srv min=1GiB", "did you mean require?"),
+    ("mount /var mni=8GiB", "did you mean min?"),
+    ("rule mount-option error", "did you mean mount-options?"),
+    ("rule vg-reserv error", "did you mean vg-reserve?"),
+    ("rule mount-options eror", "did you mean error?"),
+])
+def test_a_mistyped_keyword_gets_the_closest_one(line, suggestion):
+    message = str(error_of("%%addon org_ovirt_node\n%s\n%%end\n" % line))
+    assert suggestion in message
+
+
+def test_an_unrelated_word_gets_no_suggestion():
+    message = str(error_of("%addon org_ovirt_node\nzebra /var\n%end\n"))
+    assert "unknown override" in message and "did you mean" not in message

@@ -90,12 +90,9 @@ def parse_clear(values):
 
 
 def did_you_mean(word, choices):
-    """``did you mean X?`` for the choice closest to *word* (difflib), or ``""``."""
-    import difflib
-    if not isinstance(word, str) or not word:
-        return ""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return _("did you mean %(name)s?") % {"name": close[0]} if close else ""
+    """``did you mean X?`` for the choice closest to *word*, or ``""`` (:mod:`..suggest`)."""
+    from org_ovirt_node.suggest import did_you_mean as suggestion
+    return suggestion(word, choices)
 
 
 def suggest_profile(name):

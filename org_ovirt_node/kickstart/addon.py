@@ -39,6 +39,7 @@ from org_ovirt_node import rules as rule_catalog
 from org_ovirt_node.i18n import _
 from org_ovirt_node.requirements import require_yaml
 from org_ovirt_node.sanitize import EXCERPT_LIMIT, MAX_SCALAR, excerpt, is_clean_text
+from org_ovirt_node.suggest import with_suggestion
 
 ADDON_NAME = "org_ovirt_node"
 DEFAULT_PROFILE = rule_catalog.DEFAULT_PROFILE
@@ -420,8 +421,9 @@ def parse_override(line, lineno=None):
         return None
     verb = words[0]
     if verb not in VERBS:
-        raise _error(_("unknown override %(verb)s (expected one of: %(verbs)s)")
-                     % {"verb": excerpt(verb), "verbs": ", ".join(VERBS)}, lineno)
+        raise _error(with_suggestion(
+            _("unknown override %(verb)s (expected one of: %(verbs)s)")
+            % {"verb": excerpt(verb), "verbs": ", ".join(VERBS)}, verb, VERBS), lineno)
     if verb == "rule":
         return _parse_rule(words, lineno)
     if len(words) < 2:
@@ -439,9 +441,10 @@ def parse_override(line, lineno=None):
     for word in words[2:]:
         key, sep, value = word.partition("=")
         if not sep or key not in MOUNT_KEYS:
-            raise _error(_("'%(verb)s %(target)s': %(word)s is not KEY=VALUE with KEY one of "
-                           "%(keys)s") % {"verb": verb, "target": shown, "word": excerpt(word),
-                                          "keys": ", ".join(MOUNT_KEYS)}, lineno)
+            raise _error(with_suggestion(
+                _("'%(verb)s %(target)s': %(word)s is not KEY=VALUE with KEY one of %(keys)s")
+                % {"verb": verb, "target": shown, "word": excerpt(word),
+                   "keys": ", ".join(MOUNT_KEYS)}, key, MOUNT_KEYS), lineno)
         if key in seen:
             raise _error(_("'%(verb)s %(target)s': %(key)s is given twice")
                          % {"verb": verb, "target": shown, "key": key}, lineno)
@@ -476,14 +479,18 @@ def _parse_rule(words, lineno):
                      lineno)
     info = rule_catalog.lookup(words[1])
     if info is None:
-        raise _error(_("unknown rule %(rule)s (expected a slug such as mount-options or a "
-                       "code such as ONN011)") % {"rule": excerpt(words[1])}, lineno)
+        raise _error(with_suggestion(
+            _("unknown rule %(rule)s (expected a slug such as mount-options or a code such as "
+              "ONN011)") % {"rule": excerpt(words[1])},
+            words[1], list(rule_catalog.CATALOG) + [i.code for i in rule_catalog.CATALOG.values()]),
+            lineno)
     severity = words[2].lower()
     if severity not in rule_catalog.SEVERITIES:
-        raise _error(_("rule %(rule)s: unknown severity %(sev)s (expected one of: "
-                       "%(choices)s)") % {"rule": info.slug, "sev": excerpt(words[2]),
-                                          "choices": ", ".join(rule_catalog.SEVERITIES)},
-                     lineno)
+        raise _error(with_suggestion(
+            _("rule %(rule)s: unknown severity %(sev)s (expected one of: %(choices)s)")
+            % {"rule": info.slug, "sev": excerpt(words[2]),
+               "choices": ", ".join(rule_catalog.SEVERITIES)}, severity, rule_catalog.SEVERITIES),
+            lineno)
     return Override("rule", info.slug, (("severity", severity),), lineno)
 
 
