@@ -11,8 +11,20 @@ subprocess; the environment given by scripts/anaconda-compat.sh makes that work)
 importing is impossible (a GUI module without Anaconda's widget library, say), by parsing the
 checkout's source. Where the addon calls an imported function or class directly, the call's
 shape (positional count and keywords) is bound to the checkout's signature: a call that no
-longer fits is reported. Prints one table per checkout and exits 1 if a name is missing or a
-call does not fit (docs/anaconda-compat.md).
+longer fits is reported; so is a method called on an imported object
+(``hubQ.send_ready(name)``, ``thread_manager.wait(name)``) that the object lacks or whose
+signature the call does not fit.
+
+Branch differences the addon handles on purpose live in its compat module
+(``org_ovirt_node/tui/compat.py``): names imported in ``try: ... except ImportError:``
+are alternatives (fine if one of them is present), and a function the compat module calls in
+several shapes (it picks one by signature) is fine if one shape fits.
+
+Last, the Storage D-Bus methods the spokes call (``DBUS_MEMBERS``) are looked up in the
+checkout's interface sources, with their argument count.
+
+Prints one table per checkout and exits 1 if a name is missing or a call does not fit
+(docs/anaconda-compat.md).
 """
 import ast
 import inspect
@@ -27,9 +39,32 @@ PACKAGE = os.path.join(REPO, "org_ovirt_node")
 
 
 # --- what the addon uses -------------------------------------------------------------------
+COMPAT = os.path.join("org_ovirt_node", "tui", "compat.py")
+
+
+def _alternative_groups(tree):
+    """``{id(ImportFrom node): group key}`` for imports in ``try``/``except ImportError``."""
+    groups = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try):
+            continue
+        handlers = [h for h in node.handlers if isinstance(h.type, ast.Name)
+                    and h.type.id in ("ImportError", "ModuleNotFoundError")]
+        if not handlers:
+            continue
+        for block in [node.body] + [h.body for h in handlers]:
+            for stmt in block:
+                if isinstance(stmt, ast.ImportFrom):
+                    groups[id(stmt)] = "try@%d" % node.lineno
+    return groups
+
+
 def addon_imports():
     """``{(module, name): [uses]}``: *name* is None for ``import module``; each use is
-    ``{"where": "file:line", "calls": [(positional count, [keywords])]}``."""
+    ``{"where": "file:line", "calls": [(positional count, [keywords])], "attr_calls":
+    [(attribute, positional count, [keywords])], "alternative": key or None,
+    "any_shape": bool}`` (``any_shape``: the compat module, where one fitting shape is
+    enough)."""
     found = OrderedDict()
     for folder, dirs, files in os.walk(PACKAGE):
         dirs.sort()
@@ -40,25 +75,39 @@ def addon_imports():
             with open(path, encoding="utf-8") as handle:
                 tree = ast.parse(handle.read(), path)
             rel = os.path.relpath(path, REPO)
+            alternatives = _alternative_groups(tree)
             aliases = {}
             for node in ast.walk(tree):
                 if (isinstance(node, ast.ImportFrom)
                         and (node.module or "").split(".")[0] == "pyanaconda"):
                     for alias in node.names:
-                        use = {"where": "%s:%d" % (rel, node.lineno), "calls": []}
+                        group = alternatives.get(id(node))
+                        use = {"where": "%s:%d" % (rel, node.lineno), "calls": [],
+                               "attr_calls": [], "any_shape": rel == COMPAT,
+                               "alternative": ("%s:%s:%s" % (rel, group,
+                                                             alias.asname or alias.name)
+                                               if group else None)}
                         found.setdefault((node.module, alias.name), []).append(use)
-                        aliases[alias.asname or alias.name] = use
+                        aliases.setdefault(alias.asname or alias.name, []).append(use)
                 elif isinstance(node, ast.Import):
                     for alias in node.names:
                         if alias.name.split(".")[0] == "pyanaconda":
                             found.setdefault((alias.name, None), []).append(
-                                {"where": "%s:%d" % (rel, node.lineno), "calls": []})
+                                {"where": "%s:%d" % (rel, node.lineno), "calls": [],
+                                 "attr_calls": [], "any_shape": False, "alternative": None})
             for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                        and node.func.id in aliases
-                        and not any(isinstance(a, ast.Starred) for a in node.args)):
-                    aliases[node.func.id]["calls"].append(
-                        (len(node.args), sorted(k.arg for k in node.keywords if k.arg)))
+                if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred)
+                                                         for a in node.args):
+                    continue
+                shape = (len(node.args), sorted(k.arg for k in node.keywords if k.arg))
+                func = node.func
+                if isinstance(func, ast.Name) and func.id in aliases:
+                    for use in aliases[func.id]:
+                        use["calls"].append(shape)
+                elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                        and func.value.id in aliases):
+                    for use in aliases[func.value.id]:
+                        use["attr_calls"].append((func.attr,) + shape)
     return found
 
 
@@ -81,6 +130,25 @@ def _fits(signature, calls):
     return bad
 
 
+def _attribute_calls(obj, attr_calls):
+    """``[text]`` for each ``obj.attr(...)`` call whose attribute is missing or whose
+    signature the call does not fit."""
+    bad = []
+    for attr, count, keywords in attr_calls:
+        member = getattr(obj, attr, None)
+        if member is None:
+            bad.append("%s has no %s" % (getattr(obj, "__name__", type(obj).__name__), attr))
+            continue
+        try:
+            sig = inspect.signature(member)
+        except (TypeError, ValueError):
+            continue
+        if _fits(sig, [(count, keywords)]):
+            bad.append("%s%s: the addon passes %d positional%s"
+                       % (attr, sig, count, " + " + ",".join(keywords) if keywords else ""))
+    return sorted(set(bad))
+
+
 def worker(checkout, wanted):
     """In a subprocess with *checkout* first on sys.path: import each (module, name)."""
     import importlib
@@ -92,7 +160,7 @@ def worker(checkout, wanted):
     except Exception:  # noqa: BLE001, S110 - then each name says why it cannot be imported
         pass
     out = []
-    for module, name, calls in wanted:
+    for module, name, calls, attr_calls in wanted:
         entry = {"how": "import"}
         try:
             mod = importlib.import_module(module)
@@ -111,6 +179,7 @@ def worker(checkout, wanted):
                         sig = None
                     if sig is not None:
                         entry["unfit"] = _fits(sig, calls)
+                entry["attr_unfit"] = _attribute_calls(obj, attr_calls)
             else:
                 entry["present"] = False
                 entry["why"] = "%s has no %s" % (module, name)
@@ -181,7 +250,9 @@ def _signature_from_ast(func, drop_self):
 
 def check_checkout(checkout, imports):
     """``[(key, entry)]`` for every imported name in *checkout*."""
-    wanted = [(m, n, [c for use in uses for c in use["calls"]]) for (m, n), uses in imports.items()]
+    wanted = [(m, n, [c for use in uses for c in use["calls"]],
+               [c for use in uses for c in use["attr_calls"]])
+              for (m, n), uses in imports.items()]
     proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", checkout],
                           input=json.dumps(wanted), capture_output=True, text=True,
                           cwd=REPO, timeout=300)
@@ -191,13 +262,63 @@ def check_checkout(checkout, imports):
         why = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         answers = [{"how": "error", "why": why}] * len(wanted)
     out = []
-    for (module, name, calls), entry in zip(wanted, answers):
+    for (module, name, calls, _attr_calls), entry in zip(wanted, answers):
         if entry["how"] == "error":
             fallback = source_lookup(checkout, module, name, calls)
             if fallback["present"]:
                 fallback["import_error"] = entry["why"]
             entry = fallback
+        uses = imports[(module, name)]
+        if entry.get("unfit") and all(use["any_shape"] for use in uses):
+            # the compat module calls it in every shape it supports: one must fit
+            if len(entry["unfit"]) < len(set(map(_shape_key, calls))):
+                entry["shapes_unused"] = entry.pop("unfit")
         out.append(((module, name), entry))
+    return out
+
+
+def _shape_key(call):
+    return (call[0], tuple(call[1]))
+
+
+# The Storage D-Bus members the spokes call (org_ovirt_node/tui/layout.py and the pyanaconda
+# helpers it uses): (interface source under pyanaconda/modules/storage, member, arguments).
+DBUS_MEMBERS = (
+    ("storage_interface.py", "CreatePartitioning", 1),
+    ("storage_interface.py", "ApplyPartitioning", 1),
+    ("storage_interface.py", "AppliedPartitioning", 0),
+    ("storage_interface.py", "ResetPartitioning", 0),
+    ("storage_interface.py", "ScanDevicesWithTask", 0),
+    ("disk_selection/selection_interface.py", "SelectedDisks", 0),
+    ("partitioning/base_interface.py", "GetDeviceTree", 0),
+    ("partitioning/base_interface.py", "ConfigureWithTask", 0),
+    ("partitioning/base_interface.py", "ValidateWithTask", 0),
+    ("partitioning/interactive/scheduler_interface.py", "DestroyDevice", 1),
+    ("partitioning/interactive/scheduler_interface.py", "AddDevice", 1),
+    ("partitioning/interactive/scheduler_interface.py", "ChangeDevice", 2),
+)
+
+
+def dbus_members(checkout):
+    """``[(member, text or None)]``: None if *checkout* defines the member with that many
+    arguments (a property getter: none), else what is wrong."""
+    out = []
+    for source, member, count in DBUS_MEMBERS:
+        path = os.path.join(checkout, "pyanaconda", "modules", "storage", source)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read(), path)
+        except OSError:
+            out.append((member, "no %s" % source))
+            continue
+        defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == member]
+        if not defs:
+            out.append((member, "%s defines no %s" % (source, member)))
+        elif not any(len(d.args.args) - 1 == count for d in defs):
+            out.append((member, "%s takes %s arguments, the spokes pass %d" % (
+                member, "/".join(str(len(d.args.args) - 1) for d in defs), count)))
+        else:
+            out.append((member, None))
     return out
 
 
@@ -216,30 +337,53 @@ def main(argv):
         path = os.path.abspath(path)
         label = label or os.path.basename(path)
         print("== %s (%s)" % (label, path))
-        counts = {"present": 0, "missing": 0, "unfit": 0}
-        for (module, name), entry in check_checkout(path, imports):
+        counts = {"present": 0, "missing": 0, "unfit": 0, "alternative": 0}
+        results = check_checkout(path, imports)
+        # an alternative (try/except ImportError) group is fine if one member is present
+        present_groups = {use["alternative"] for key, entry in results if entry["present"]
+                          for use in imports[key] if use["alternative"]}
+        for (module, name), entry in results:
             full = module if name is None else "%s.%s" % (module, name)
-            if not entry["present"]:
+            uses = imports[(module, name)]
+            if not entry["present"] and uses and all(
+                    use["alternative"] in present_groups for use in uses):
+                state = "absent, an alternative is used (%s)" % entry["why"]
+                counts["alternative"] += 1
+            elif not entry["present"]:
                 state = "MISSING: %s" % entry["why"]
                 counts["missing"] += 1
-            elif entry.get("unfit"):
-                state = "CALL DOES NOT FIT %s%s: the addon passes %s" % (
-                    name, entry.get("signature") or "",
-                    "; ".join("%d positional%s" % (n, " + " + ",".join(k) if k else "")
-                              for n, k in entry["unfit"]))
+            elif entry.get("unfit") or entry.get("attr_unfit"):
+                parts = []
+                if entry.get("unfit"):
+                    parts.append("%s%s: the addon passes %s" % (
+                        name, entry.get("signature") or "",
+                        "; ".join("%d positional%s" % (n, " + " + ",".join(k) if k else "")
+                                  for n, k in entry["unfit"])))
+                parts += entry.get("attr_unfit") or []
+                state = "CALL DOES NOT FIT " + "; ".join(parts)
                 counts["unfit"] += 1
             else:
                 state = "present (%s)" % entry["how"]
                 if entry.get("signature"):
                     state += " %s%s" % (name, entry["signature"])
+                if entry.get("shapes_unused"):
+                    state += " [compat: the other shape(s) %s are for other branches]" % (
+                        ", ".join("%d positional" % n for n, _k in entry["shapes_unused"]))
                 counts["present"] += 1
             if entry.get("import_error"):
                 state += " [import failed: %s]" % entry["import_error"][:120]
-            users = ", ".join(use["where"] for use in imports[(module, name)])
+            users = ", ".join(use["where"] for use in uses)
             print("%s  %-68s  %s  <- %s" % (label, full, state, users))
-        print("%s: %d names: %d present, %d missing, %d calls that do not fit"
-              % (label, len(imports), counts["present"], counts["missing"], counts["unfit"]))
-        failed = failed or counts["missing"] or counts["unfit"]
+        dbus_bad = 0
+        for member, problem in dbus_members(path):
+            print("%s  D-Bus Storage.%-54s  %s" % (label, member, problem and "MISSING: " + problem
+                                                   or "present"))
+            dbus_bad += problem is not None
+        print("%s: %d names: %d present, %d absent with an alternative present, %d missing, "
+              "%d calls that do not fit; %d Storage D-Bus members, %d missing"
+              % (label, len(imports), counts["present"], counts["alternative"],
+                 counts["missing"], counts["unfit"], len(DBUS_MEMBERS), dbus_bad))
+        failed = failed or counts["missing"] or counts["unfit"] or dbus_bad
     return 1 if failed else 0
 
 

@@ -2,174 +2,57 @@
 """The text-mode spoke against the addon service on a private dbus-daemon.
 
 The service runs as Anaconda starts it; a peer publishes Storage's DeviceTree (real blivet
-layouts) and a small Storage module (CreatePartitioning, an automatic partitioning with
-Request/SetRequest and configure/validate tasks, ApplyPartitioning). The spoke runs in this
-process on the real simpleline with the pyanaconda contract double, and is read the way
-Anaconda's hub reads it: mandatory, completed, status, and the screen text.
+layouts) and a small Storage module (tests/spoke_fakes.py). The spoke runs in this
+process on the real simpleline, with the pyanaconda double, or with a checkout's real
+pyanaconda under ``make anaconda-compat`` (then ``NormalTUISpoke``, the thread manager,
+``apply_partitioning``, ``StorageCheckHandler`` are Anaconda's own), and is read the way
+Anaconda's hub reads it: ready, mandatory, completed, status, and the screen text.
 
-Only what the spoke itself produces is asserted: its properties, the lines it puts on its
-screen and what it asks Storage for. The hub's checkbox (``[x]``/``[!]``) is drawn by
-``NormalTUISpoke.render``, which is the double's (Anaconda's code in production), so it is
-not asserted here.
+The addon's proxy is wrapped to count the calls (``CountingAddon``): the property getters
+must not call the service, a refresh costs at most one validation.
 """
 import shutil
 
 import pytest
 import service_helpers as H
-from blivet.size import Size
-from blivet_helpers import compliant_tree
+import spoke_fakes as fakes
+from spoke_fakes import CountingAddon, repair_plan_structure
 
 H.use_double()
 
-from dasbus.server.interface import dbus_interface  # noqa: E402
-from dasbus.typing import ObjPath, Str, Structure, Variant, get_variant  # noqa: E402
-from pyanaconda.core.dbus import DBus, error_mapper  # noqa: E402 - the double
-from pyanaconda.modules.common.structures.partitioning import (  # noqa: E402
-    PartitioningRequest,
-)
-from pyanaconda.modules.common.structures.validation import ValidationReport  # noqa: E402
-from pyanaconda.threading import threadMgr  # noqa: E402
+from pyanaconda.core.constants import THREAD_STORAGE  # noqa: E402
 
 pytestmark = [pytest.mark.dbus,
               pytest.mark.skipif(not shutil.which("dbus-daemon"), reason="needs dbus-daemon")]
-
-SERVICE, PATH = H.ADDON_SERVICE, H.ADDON_PATH
-STORAGE_PATH = "/org/fedoraproject/Anaconda/Modules/Storage"
 GiB = 1024 ** 3
+env, layouts = fakes.env, fakes.layouts     # the shared module-scoped fixtures
 
 
-def _compliant(tmpdir):
-    return compliant_tree(str(tmpdir))
+def _wait(spoke):
+    """Let the spoke's refresh thread finish (it is started on storage changes)."""
+    from org_ovirt_node.tui import compat
+    compat.thread_manager.wait(spoke._monitor.thread_name)
 
 
-def _broken(tmpdir):
-    """Autopart without /var, and / on an ordinary (thick) LV: two errors."""
-    b = _compliant(tmpdir)
-    b.destroy_device(b.devicetree.get_device_by_name("onn-var"))
-    b.destroy_device(b.devicetree.get_device_by_name("onn-root"))
-    vg = b.devicetree.get_device_by_name("onn")
-    vg.thpool_reserve = None
-    b.create_device(b.new_lv(name="root", parents=[vg], size=Size("6 GiB"), fmt_type="xfs",
-                             mountpoint="/"))
-    return b
-
-
-# --- a minimal Storage module: just what the spoke's "generate" action calls ------------
-@dbus_interface("org.fedoraproject.Anaconda.Task")
-class _DoneTask:
-    """A task that is over once started; GetResult gives a ValidationReport."""
-
-    def __init__(self, report=None):
-        self.report = report or ValidationReport()
-
-    @property
-    def IsRunning(self) -> bool:  # noqa: N802
-        return False
-
-    def Start(self):  # noqa: N802
-        pass
-
-    def Finish(self):  # noqa: N802
-        pass
-
-    def GetResult(self) -> Variant:  # noqa: N802
-        return get_variant(Structure, ValidationReport.to_structure(self.report))
-
-
-@dbus_interface("org.fedoraproject.Anaconda.Modules.Storage.Partitioning.Automatic")
-class _AutoPartitioning:
-    def __init__(self, storage, number):
-        self.storage, self.number = storage, number
-        self.request = PartitioningRequest()
-
-    @property
-    def Request(self) -> Structure:  # noqa: N802
-        return PartitioningRequest.to_structure(self.request)
-
-    def SetRequest(self, request: Structure):  # noqa: N802
-        self.request = PartitioningRequest.from_structure(request)
-
-    def ConfigureWithTask(self) -> ObjPath:  # noqa: N802
-        return self.storage.publish_task(_DoneTask())
-
-    def ValidateWithTask(self) -> ObjPath:  # noqa: N802
-        return self.storage.publish_task(_DoneTask(self.storage.validation))
-
-
-@dbus_interface("org.fedoraproject.Anaconda.Modules.Storage")
-class _Storage:
-    """Records what the spoke asked for; applying serves the autopart layout from then on."""
-
-    def __init__(self, peer, autopart_records):
-        self.peer, self.autopart_records = peer, autopart_records
-        self.created, self.applied, self.objects = [], [], {}
-        self.validation = ValidationReport()    # what validating a partitioning reports
-
-    def publish_task(self, task):
-        path = "%s/Task/%d" % (STORAGE_PATH, len(self.objects) + 1)
-        self.peer.bus.publish_object(path, task)
-        self.objects[path] = task
-        return path
-
-    def CreatePartitioning(self, method: Str) -> ObjPath:  # noqa: N802
-        path = "%s/Partitioning/Automatic/%d" % (STORAGE_PATH, len(self.created) + 1)
-        obj = _AutoPartitioning(self, len(self.created) + 1)
-        self.peer.bus.publish_object(path, obj)
-        self.objects[path] = obj
-        self.created.append((method, path))
-        return path
-
-    def ApplyPartitioning(self, partitioning: ObjPath):  # noqa: N802
-        self.applied.append((partitioning, self.objects[partitioning].request))
-        self.peer.serve(self.autopart_records)
-
-
-@pytest.fixture(scope="module")
-def layouts(tmp_path_factory):
-    return {name: H.records_from_blivet(build(tmp_path_factory.mktemp(name)))
-            for name, build in (("compliant", _compliant), ("broken", _broken))}
-
-
-@pytest.fixture(scope="module")
-def env(layouts):
-    """(addon proxy, storage peer, storage module) with the double's DBus on a private bus."""
-    from dasbus.connection import AddressedMessageBus
-    mp = pytest.MonkeyPatch()
-    bus = H.PrivateBus()
-    peer = H.StoragePeer(bus.address, layouts["broken"])
-    storage = _Storage(peer, layouts["compliant"])
-    peer.bus.publish_object(STORAGE_PATH, storage)
-    service = H.start_service(bus.address)
-    client = AddressedMessageBus(bus.address, error_mapper=error_mapper)
-    mp.setenv("DBUS_ANACONDA_SESSION_BUS_ADDRESS", bus.address)
-    mp.delenv("DBUS_STARTER_ADDRESS", raising=False)
-    DBus.disconnect()       # the double's bus singleton: connect to this private bus
-    try:
-        H.wait_for_name(client, SERVICE)
-        yield client.get_proxy(SERVICE, PATH), peer, storage
-    finally:
-        try:
-            client.get_proxy(SERVICE, PATH).Quit()
-        except Exception:  # noqa: BLE001 - the process is stopped below anyway
-            pass
-        service.terminate()
-        service.wait(10)
-        DBus.disconnect()
-        client.disconnect()
-        peer.stop()
-        bus.stop()
-        mp.undo()
+def _make(env, extra=None):
+    from org_ovirt_node.tui.spokes.ovirt_node import OvirtNodeSpoke
+    addon, _peer, _storage = env
+    s = OvirtNodeSpoke(data=None, storage=None, payload=None)
+    counting = CountingAddon(s._addon, extra)
+    s._addon = s._monitor._addon = counting
+    s.initialize()
+    _wait(s)
+    return s, counting
 
 
 @pytest.fixture
 def spoke(env, layouts):
     """A fresh spoke; the addon back in enforce mode and the broken layout planned."""
-    from org_ovirt_node.tui.spokes.ovirt_node import OvirtNodeSpoke
     addon, peer, storage = env
     addon.SetMode("enforce")
     peer.serve(layouts["broken"])
-    s = OvirtNodeSpoke(data=None, storage=None, payload=None)
-    s.initialize()
+    storage.next_layout = layouts["compliant"]
+    s, _counting = _make(env)
     return s
 
 
@@ -188,104 +71,221 @@ def _errors(addon):
     return [f for f in _findings(addon) if f["severity"] == "error"]
 
 
-def _finding_lines(findings):
-    """The two lines the spoke shows for each finding (as ui_model words them)."""
-    out = []
-    for f in findings:
-        where = f["mount-point"] or f["device"]
-        if where:
-            out.append("%s %s %s: %s" % (f["severity"], f["code"], where, f["message"]))
-        else:
-            out.append("%s %s: %s" % (f["severity"], f["code"], f["message"]))
-        if f["hint"]:
-            out.append("    Fix: " + f["hint"])
-    return out
-
-
 def test_spoke_sits_in_the_system_category(spoke):
     from pyanaconda.ui.categories.system import SystemCategory
     assert spoke.category is SystemCategory
     assert spoke.title == "oVirt Node storage layout"
 
 
-def test_compliant_layout_completes(env, spoke, layouts):
+def test_compliant_layout_completes(env, layouts):
     addon, peer, _storage = env
+    addon.SetMode("enforce")
     peer.serve(layouts["compliant"])
-    assert spoke.mandatory and spoke.completed
-    # autopart sets no "discard": the profile's mount-options rule warns, and says so
-    findings = _findings(addon)
-    warnings = [f for f in findings if f["severity"] == "warning"]
+    spoke, _counting = _make(env)
+    assert spoke.ready and spoke.mandatory and spoke.completed
+    warnings = [f for f in _findings(addon) if f["severity"] == "warning"]
     assert warnings and not _errors(addon)
     assert spoke.status == "Layout fits ovirt-node, %d warning%s" % (
         len(warnings), "" if len(warnings) == 1 else "s")
     lines = _screen(spoke).splitlines()
     assert "The planned layout fits profile ovirt-node, with warnings." in lines
-    for line in _finding_lines(findings):
-        assert line in lines
 
 
-def test_enforce_blocks_a_broken_layout_listing_each_error_with_its_fix(env, spoke):
+def test_enforce_blocks_a_broken_layout_grouping_findings_with_their_fixes(env, spoke):
     addon, _peer, _storage = env
     errors = _errors(addon)
     assert len(errors) >= 2
     assert spoke.mandatory and not spoke.completed
     assert spoke.status == "%d layout errors block the installation" % len(errors)
-    screen = _screen(spoke)
-    lines = screen.splitlines()
-    for f in errors:
-        assert f["hint"], f     # every error says how to fix it
-        where = f["mount-point"] or f["device"]
-        line = "error %s %s: %s" % (f["code"], where, f["message"])
-        assert line in lines
-        assert lines[lines.index(line) + 1] == "    Fix: " + f["hint"]
-    # its two actions, numbered by the spoke's container
-    assert any(x.startswith("1) Use the oVirt Node layout") for x in lines), lines
-    assert any(x.startswith("2) Check the layout again") for x in lines), lines
+    lines = _screen(spoke).splitlines()
+    # one line per (severity, code); a group of one reads "CODE where: message"
+    codes = {}
+    for f in spoke._monitor.report["findings"]:     # what the spoke was given
+        codes.setdefault((f["severity"], f["code"]), []).append(f)
+    marks = {"error": "[!!]", "warning": "[! ]", "info": "[i ]"}
+    for (severity, code), items in codes.items():
+        heads = [x for x in lines if x.startswith("%s %s" % (marks[severity], code))
+                 and x[len(marks[severity]) + len(code) + 1] in " :"]
+        assert len(heads) == 1, (code, heads)
+        if len(items) == 1:
+            where = items[0]["mount-point"] or items[0]["device"]
+            assert heads[0].endswith("%s: %s" % (where, items[0]["message"]))
+        else:
+            assert "%d mounts" % len(items) in heads[0]
+        hint = items[0]["hint"]
+        if hint:
+            fix = [x for x in lines[lines.index(heads[0]) + 1:][:2] if "Fix: " in x]
+            assert fix and hint in fix[0], (code, fix)
+    # the per-mount table and its header
+    assert any(x.split()[:4] == ["Mount", "Device", "Size", "Minimum"] for x in lines), lines
+    assert any(x.startswith("1) Create the required layout") for x in lines), lines
+    assert any(x.startswith("2) Fix my layout") for x in lines), lines
+    assert any(x.startswith("3) Check the layout again") for x in lines), lines
 
 
-def test_warn_mode_completes_with_the_errors_in_the_status(env, spoke):
-    addon, _peer, _storage = env
+def test_warn_mode_completes_with_the_errors_in_the_status(env, layouts):
+    addon, peer, _storage = env
+    peer.serve(layouts["broken"])
     addon.SetMode("warn")
+    spoke, _counting = _make(env)
     count = len(_errors(addon))
     assert not spoke.mandatory and spoke.completed
     assert spoke.status == "%d layout errors (warn mode: not blocking)" % count
     assert "installs it anyway" in _screen(spoke)
 
 
-def test_mode_off_checks_nothing(env, spoke):
+def test_mode_off_checks_nothing(env):
     addon, _peer, _storage = env
     addon.SetMode("off")
+    spoke, counting = _make(env)
     assert not spoke.mandatory and spoke.completed
     assert spoke.status == "Layout check is off"
     assert "ONN" not in _screen(spoke)
+    assert counting.calls.get("ValidateLayout", 0) == 0
 
 
-def test_not_ready_while_storage_is_scanned(spoke):
-    threadMgr.add_name("AnaStorageThread")
+def test_property_reads_never_call_the_service_and_a_refresh_costs_one_validation(spoke):
+    counting = spoke._addon
+    before = dict(counting.calls)
+    for _ in range(5):
+        assert spoke.ready
+        spoke.mandatory, spoke.completed, spoke.status     # noqa: B018 - the hub's reads
+    _screen(spoke)
+    assert counting.calls == before     # properties and redraws: the cache only
+    spoke.input(None, "3")              # "Check the layout again"
+    assert counting.validations == before.get("GetLayoutReport", 0) \
+        + before.get("ValidateLayout", 0) + 1
+
+
+def test_not_ready_while_storage_is_scanned_then_ready_once_it_is_done(spoke):
+    import threading
+
+    from org_ovirt_node.tui import compat
+    counting = spoke._addon
+    release = threading.Event()
+    compat.start_thread(THREAD_STORAGE, release.wait)
     try:
         assert not spoke.ready and not spoke.completed
         assert spoke.status == "Waiting for the storage configuration..."
+        spoke._monitor.invalidate()             # what a storage change signal does
+        assert "Waiting for the storage configuration" in _screen(spoke)
+        validations = counting.validations
     finally:
-        threadMgr.remove("AnaStorageThread")
+        release.set()
+    compat.thread_manager.wait(THREAD_STORAGE)
+    _wait(spoke)
     assert spoke.ready
+    assert counting.validations == validations + 1     # re-read once, after the scan
 
 
-def test_generate_asks_anaconda_for_thinp_autopart_and_rechecks(env, spoke):
+def test_storage_change_signal_rereads_once(env, spoke, layouts):
+    """Storage's AppliedPartitioning PropertiesChanged (as Installation Destination's apply
+    emits it) makes the spoke stale and re-read in its thread, in the UI's main loop."""
+    from gi.repository import GLib
+    _addon, peer, storage = env
+    counting = spoke._addon
+    before = counting.validations
+    assert not spoke.completed
+    peer.serve(layouts["compliant"])
+    storage.next_layout = None
+    from pyanaconda.modules.common.constants.services import STORAGE
+    STORAGE.get_proxy().ResetPartitioning()     # emits AppliedPartitioning changed
+    context = GLib.MainContext.default()
+    for _ in range(500):            # deliver the signal as Anaconda's GLib loop does
+        context.iteration(False)
+        if counting.validations > before:
+            break
+        import time
+        time.sleep(0.01)
+    _wait(spoke)
+    assert counting.validations == before + 1
+    assert spoke.ready and spoke.completed
+
+
+def _plans(spoke, changes, refusals=(), can_apply=True):
+    """Give the spoke a repair plan of the test's choice (the service's own plans are the
+    service's tests' business; here: what the spoke does with one)."""
+    plan = repair_plan_structure(changes, refusals, can_apply)
+    spoke._addon._extra["GetRepairPlan"] = lambda: plan
+
+
+def test_create_shows_the_requests_then_applies_them_on_the_selected_disks(env, spoke):
     from simpleline.render.screen import InputState
     _addon, _peer, storage = env
-    assert not spoke.completed
+    if not hasattr(spoke._addon, "GetDeviceRequests"):
+        pytest.skip("the addon service has no GetDeviceRequests yet (helper service)")
+    created = len(storage.created)
     _screen(spoke)
     assert spoke.input(None, "1") == InputState.PROCESSED_AND_REDRAW
-    method, path = storage.created[-1]
-    assert method == "AUTOMATIC"
-    applied_path, request = storage.applied[-1]
-    assert applied_path == path
-    assert request.partitioning_scheme == 3          # LVM_THINP
-    # Anaconda applied its autopart: the spoke now sees the profile's layout
-    assert spoke.completed
     screen = _screen(spoke)
-    assert "Saving storage configuration..." in screen
-    assert "fits profile ovirt-node" in screen
+    disks = _peer.obj.records and [k for k, (d, _f, _o) in _peer.obj.records.items()
+                                   if d["is-disk"]]
+    assert "everything on these disks is removed" in screen and disks[0] in screen
+    assert len(storage.created) == created          # nothing done before the confirmation
+    assert spoke.input(None, "1") == InputState.PROCESSED_AND_REDRAW    # Apply
+    method, path, _part, tree = storage.created[-1]
+    assert method == "INTERACTIVE" and storage.applied[-1] == path
+    assert tree.calls[0] == ("DestroyDevice", disks[0])
+    adds = [c[1] for c in tree.calls if c[0] == "AddDevice"]
+    assert adds and any(a["mount-point"] == "/" for a in adds)
+    assert spoke.completed
+    assert "fits profile ovirt-node" in _screen(spoke)
+
+
+def test_fix_shows_the_plan_applies_it_and_updates_the_checker_report(env, spoke, layouts):
+    from pyanaconda.ui.helpers import StorageCheckHandler
+    _addon, peer, storage = env
+    peer.serve(layouts["var-missing"])
+    spoke._monitor.refresh_now()
+    _plans(spoke, [("add", "/var", "Add /var: thin LV, 15 GiB, xfs",
+                         {"device_type": 5, "mount_point": "/var", "device_size": 15 * GiB,
+                          "format_type": "xfs", "container_name": "onn"})])
+    StorageCheckHandler.errors = ["an old error of Installation Destination"]
+    _screen(spoke)
+    spoke.input(None, "2")
+    screen = _screen(spoke)
+    assert "Fix my layout will:" in screen and "Add /var: thin LV, 15 GiB, xfs" in screen
+    spoke.input(None, "1")          # Apply these changes
+    _method, path, _part, tree = storage.created[-1]
+    assert storage.applied[-1] == path
+    assert [c[0] for c in tree.calls] == ["AddDevice"]
+    assert tree.calls[0][1]["mount-point"] == "/var"
+    assert tree.calls[0][1]["device-size"] == 15 * GiB
+    assert StorageCheckHandler.errors == []         # Anaconda's report of this apply
+    assert spoke.completed and "Saving storage configuration..." in _screen(spoke)
+
+
+def test_fix_that_cannot_apply_shows_the_refusals_and_changes_nothing(env, spoke):
+    _addon, _peer, storage = env
+    _plans(spoke, [], ["no thin pool holds /"], can_apply=False)
+    created = len(storage.created)
+    _screen(spoke)
+    spoke.input(None, "2")
+    lines = _screen(spoke).splitlines()
+    assert "  - no thin pool holds /" in lines
+    assert not any("Apply these changes" in x for x in lines)
+    spoke.input(None, "1")          # the only choice: Cancel
+    assert len(storage.created) == created
+    assert "1) Create the required layout" in _screen(spoke)
+
+
+def test_anaconda_refusing_the_partitioning_is_shown_not_applied(env, spoke, monkeypatch):
+    from pyanaconda.modules.common.structures.validation import ValidationReport
+    _addon, _peer, storage = env
+    report = ValidationReport()
+    report.error_messages = ["Selected disks have too little space"]
+    monkeypatch.setattr(storage, "validation", report)
+    _plans(spoke, [("options", "/", "Mount / with discard",
+                         {"device_type": 5, "mount_point": "/", "device_spec": "onn-root"})])
+    applied = len(storage.applied)
+    _screen(spoke)
+    spoke.input(None, "2")
+    _screen(spoke)
+    spoke.input(None, "1")
+    assert len(storage.applied) == applied
+    assert storage.created[-1][3].calls[0][0] == "ChangeDevice"
+    assert not spoke.completed
+    assert "Selected disks have too little space" in _screen(spoke).splitlines()
 
 
 def test_other_keys_go_back_to_the_app_and_ask_nothing(env, spoke):
@@ -293,48 +293,36 @@ def test_other_keys_go_back_to_the_app_and_ask_nothing(env, spoke):
     _screen(spoke)
     created = len(storage.created)
     assert spoke.input(None, "c") == "c"
-    assert spoke.input(None, "3") == "3"        # no third action
+    assert spoke.input(None, "4") == "4"        # no fourth action
     assert len(storage.created) == created
     assert not spoke.completed
 
 
-def test_recheck_redraws_with_the_layout_planned_now(env, spoke, layouts):
-    from simpleline.render.screen import InputState
+def test_fix_with_the_services_own_plan_adds_the_missing_var(env, spoke, layouts):
+    """End to end with the service's GetRepairPlan: /var missing from a thin layout."""
     _addon, peer, storage = env
-    assert "breaks profile ovirt-node" in _screen(spoke)
-    created = len(storage.created)
-    peer.serve(layouts["compliant"])            # the user fixed it in Installation Destination
-    assert spoke.input(None, "2") == InputState.PROCESSED_AND_REDRAW
-    assert len(storage.created) == created      # rechecking asks Storage for nothing
+    if not hasattr(spoke._addon, "GetRepairPlan"):
+        pytest.skip("the addon service has no GetRepairPlan yet (helper service)")
+    peer.serve(layouts["var-missing"])
+    spoke._monitor.refresh_now()
+    assert not spoke.completed
+    _screen(spoke)
+    spoke.input(None, "2")
     screen = _screen(spoke)
-    assert "fits profile ovirt-node" in screen and "breaks" not in screen
-
-
-def test_generate_shows_anaconda_validation_and_applies_nothing_invalid(env, spoke,
-                                                                        monkeypatch):
-    _addon, _peer, storage = env
-    report = ValidationReport()
-    report.error_messages = ["Selected disks have too little space"]
-    report.warning_messages = ["No swap is configured"]
-    monkeypatch.setattr(storage, "validation", report)
-    applied = len(storage.applied)
-    _screen(spoke)
+    assert "Fix my layout will:" in screen and "/var" in screen
     spoke.input(None, "1")
-    assert len(storage.applied) == applied      # Anaconda refused it: nothing applied
-    assert not spoke.completed
-    lines = _screen(spoke).splitlines()
-    assert "Selected disks have too little space" in lines
-    assert "No swap is configured" in lines
+    tree = storage.created[-1][3]
+    adds = [c[1] for c in tree.calls if c[0] == "AddDevice"]
+    assert [a["mount-point"] for a in adds] == ["/var"]
+    assert adds[0]["device-type"] == 5          # DEVICE_TYPE_LVM_THINP
+    assert storage.applied[-1] == storage.created[-1][1]
+    assert spoke.completed                      # the fake Storage now serves the compliant tree
 
 
-def test_generate_failure_is_shown_not_raised(env, spoke, monkeypatch):
-    from dasbus.error import DBusError
-    _addon, _peer, storage = env
-
-    def refuse(method):
-        raise DBusError("no partitioning today")
-    monkeypatch.setattr(storage, "CreatePartitioning", refuse)
+def test_an_unreadable_answer_is_shown_and_blocks_in_enforce_mode(spoke):
+    spoke._addon._extra["GetLayoutReport"] = lambda: {"mode": "enforce", "findings": 5}
     _screen(spoke)
-    spoke.input(None, "1")
-    assert not spoke.completed
-    assert "Automatic partitioning failed: " in _screen(spoke)
+    spoke.input(None, "3")          # "Check the layout again"
+    assert spoke.ready and spoke.mandatory and not spoke.completed
+    assert spoke.status == "The layout could not be checked"
+    assert "The addon service sent an answer the spoke cannot read" in _screen(spoke)

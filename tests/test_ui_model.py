@@ -124,6 +124,127 @@ def test_gui_spoke_glade_matches_its_code():
               and t.id in ("builderObjects", "mainWidgetName", "uiFile")}
     assert set(consts["builderObjects"]) <= ids and consts["mainWidgetName"] in ids
     assert consts["uiFile"] == "ovirt_node.glade"
-    assert {"summaryLabel", "findingsBuffer"} <= ids
+    # every widget the code fetches by id exists in the Glade file
+    fetched = {n.args[0].value for n in ast.walk(module)
+               if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "get"
+               and n.args and isinstance(n.args[0], ast.Constant)}
+    assert {"summaryLabel", "findingsBox", "poolBar", "previewFrame"} <= fetched
+    assert fetched <= ids, fetched - ids
     # on_back_clicked comes from Anaconda's NormalSpoke
     assert handlers - {"on_back_clicked"} <= methods
+
+
+# --- the layout report: grouping, the table, the pool bar, Create/Fix previews --------------
+def _finding(code, severity, mount, message, hint="", rule="mount-options"):
+    return {"code": code, "severity": severity, "mount-point": mount, "message": message,
+            "hint": hint, "rule": rule, "device": ""}
+
+
+DISCARD = [_finding("ONN011", "warning", m, "%s is not mounted with discard." % m,
+                    "Add discard to the mount options of %s." % m)
+           for m in ("/", "/var", "/var/log", "/var/log/audit", "/home", "/tmp")]
+
+
+def test_findings_of_one_rule_are_one_line_listing_the_mounts_errors_first():
+    missing = _finding("ONN002", "error", "/var", "/var is not a separate mount.",
+                       "Create /var.", rule="required-mount")
+    groups = ui_model.group_findings(DISCARD + [missing])
+    assert [g.code for g in groups] == ["ONN002", "ONN011"]      # errors first
+    error, discard = groups
+    assert error.title == "ONN002 /var: /var is not a separate mount."
+    assert error.fix == "Create /var." and error.icon == "dialog-error-symbolic"
+    assert discard.mounts == ("/", "/var", "/var/log", "/var/log/audit", "/home", "/tmp")
+    assert discard.title == ("ONN011 6 mounts: mounts carry the mount options the profile "
+                             "needs (/, /var, /var/log, /var/log/audit, …)")
+    assert discard.detail == "For example: / is not mounted with discard."
+    assert discard.fix == ("Add discard to the mount options of /. "
+                           "Likewise for the other mounts.")
+    assert discard.icon == "dialog-warning-symbolic"
+    lines = ui_model.grouped_lines(groups)
+    assert lines[0] == "[!!] ONN002 /var: /var is not a separate mount."
+    assert lines[1] == "     Fix: Create /var."
+    assert lines[2].startswith("[! ] ONN011 6 mounts: ")
+
+
+def test_a_rule_outside_the_catalogue_is_not_grouped():
+    odd = [_finding("ONN999", "warning", m, "odd %s" % m, rule="nope") for m in ("/a", "/b")]
+    assert [g.title for g in ui_model.group_findings(odd)] == ["ONN999 /a: odd /a",
+                                                               "ONN999 /b: odd /b"]
+
+
+def test_mount_table_rows_and_text_columns():
+    rows = ui_model.mount_rows([
+        {"mount-point": "/var", "device-kind": "missing", "size": 0, "minimum": 5 * GiB,
+         "status": "error"},
+        {"mount-point": "/", "device-kind": "thin LV", "size": 6 * GiB, "minimum": 0,
+         "status": "ok"}])
+    assert [(r.mount, r.kind, r.size, r.minimum, r.status) for r in rows] == [
+        ("/", "thin LV", "6 GiB", "—", "ok"), ("/var", "missing", "—", "5 GiB", "error")]
+    assert rows[0].icon == "emblem-ok-symbolic" and rows[1].icon == "dialog-error-symbolic"
+    text = ui_model.table_lines(rows)
+    assert text[0].split() == ["Mount", "Device", "Size", "Minimum", "Status"]
+    assert text[1].split() == ["/", "thin", "LV", "6", "GiB", "—", "[ok]"]
+    assert text[2].endswith("[!!]")
+    assert len({len(line.split("[")[0]) for line in text[1:]}) == 1    # aligned status column
+    assert ui_model.table_lines(()) == []
+
+
+def test_pool_bar_segments_add_up_and_show_a_missing_reserve():
+    pool = {"name": "pool00", "vg": "onn", "size": 60 * GiB, "used": 45 * GiB,
+            "free": 15 * GiB, "vg-reserve": 20 * GiB, "vg-free": 5 * GiB}
+    bar = ui_model.pool_bar(pool)
+    kinds = [(s.kind, s.size) for s in bar.segments]
+    assert kinds == [("thin", 45 * GiB), ("free", 15 * GiB), ("reserve", 5 * GiB),
+                     ("shortfall", 15 * GiB)]
+    assert abs(sum(s.fraction for s in bar.segments) - 1) < 1e-9
+    assert bar.title == "Pool pool00 of / in onn: 45 GiB of 60 GiB used by thin LVs"
+    assert not bar.overcommitted
+    lines = ui_model.bar_lines(bar, width=40)
+    assert lines[1].startswith("[#") and "!" in lines[1] and "r" in lines[1]
+    assert "reserve missing 15 GiB" in lines[2]
+
+
+def test_overcommitted_pool_and_no_pool():
+    bar = ui_model.pool_bar({"name": "p", "vg": "v", "size": 10 * GiB, "used": 15 * GiB,
+                             "vg-free": 0, "vg-reserve": 0})
+    assert bar.overcommitted and [s.kind for s in bar.segments] == ["thin"]
+    assert "overcommitted" in ui_model.bar_lines(bar)[-1]
+    assert ui_model.pool_bar({"name": ""}) is None and ui_model.pool_bar(None) is None
+    assert ui_model.bar_lines(None) == []
+
+
+def test_evaluate_report_puts_groups_table_and_bar_on_the_screen():
+    report = {"mode": "enforce", "profile": "ovirt-node", "findings": DISCARD,
+              "mounts": [{"mount-point": "/", "device-kind": "thin LV", "size": 6 * GiB,
+                          "minimum": 6 * GiB, "status": "warning"}],
+              "pool": {"name": "pool00", "vg": "onn", "size": 60 * GiB, "used": 6 * GiB,
+                       "vg-free": 20 * GiB, "vg-reserve": 12 * GiB}}
+    state = ui_model.evaluate_report(report)
+    assert state.completed and state.warnings == len(DISCARD)
+    assert len(state.groups) == 1 and len(state.mounts) == 1 and state.pool is not None
+    assert state.lines[0] == "The planned layout fits profile ovirt-node, with warnings."
+    assert any(line.startswith("[! ] ONN011 6 mounts") for line in state.lines)
+    assert any(line.startswith("Mount ") for line in state.lines)
+    assert any(line.startswith("Pool pool00 of / in onn") for line in state.lines)
+    off = ui_model.evaluate_report({"mode": "off", "findings": DISCARD})
+    assert off.completed and not off.groups
+    failed = ui_model.evaluate_report({"mode": "enforce"}, failure="boom")
+    assert not failed.completed and "boom" in failed.lines[0]
+
+
+def test_previews_of_create_and_fix():
+    lines = ui_model.request_lines([
+        {"device-type": 2, "mount-point": "/boot", "device-size": GiB, "format-type": "xfs",
+         "container-name": ""},
+        {"device-type": 5, "mount-point": "/", "device-size": 6 * GiB, "format-type": "xfs",
+         "container-name": "onn"},
+        {"device-type": 0, "mount-point": "", "device-size": 4 * GiB, "format-type": "swap",
+         "container-name": "onn"}])
+    assert lines == ["/boot: partition, 1 GiB, xfs", "/: thin LV, 6 GiB, xfs in onn",
+                     "swap: LV, 4 GiB, swap in onn"]
+    plan = {"changes": [{"description": "Add /var: thin LV, 5 GiB"}],
+            "refusals": ["needs 10 GiB, the pool has 3 GiB free"], "can-apply": True}
+    assert ui_model.repair_lines(plan) == [
+        "Fix my layout will:", "  - Add /var: thin LV, 5 GiB", "It cannot fix everything:",
+        "  - needs 10 GiB, the pool has 3 GiB free"]
+    assert ui_model.repair_lines({}) == ["Nothing to fix."]

@@ -3,7 +3,10 @@
 
 Contract: the header's ``args[2:]`` go to ``handle_header(args, line_number)``; each body
 line to ``handle_line(line, line_number)`` with a counter incremented here; ``handle_end()``
-at %end. Unknown or missing addon names are ``KickstartParseError`` with the line.
+at %end. An unknown addon name is ``KickstartParseError`` with the line. A bare ``%addon``
+header (no name) is an ``IndexError``, as in the real code of rhel-9, rhel-10 and main
+(verified with ``make anaconda-compat``): Anaconda tests ``if not args``, but ``args`` always
+holds ``%addon`` itself, and then reads ``args[1]``.
 """
 from types import SimpleNamespace
 
@@ -35,9 +38,10 @@ class AddonSection(Section):
 
     def handleHeader(self, lineno, args):  # noqa: N802 - pykickstart's API
         super().handleHeader(lineno, args)
-        if len(args) < 2:
+        if not args:     # never true (args[0] is "%addon"), as in Anaconda
             raise KickstartParseError("Missing name of the %addon section.", lineno=lineno)
-        data = getattr(self.handler.addons, args[1], None)
+        name = args[1]   # IndexError on a bare %addon: Anaconda's behaviour, kept on purpose
+        data = getattr(self.handler.addons, name, None)
         if not data:
             raise KickstartParseError("Unknown name of the %addon section.", lineno=lineno)
         self.data = data
