@@ -55,8 +55,10 @@ A profile without ``name:`` is named after its file. Problems that an ``extends:
 contributes (an inherited value the file's own values contradict) are reported at the
 file's own line, saying where the inherited value comes from. Sizes in decimal units
 (``10 GB``) are accepted with a note (:attr:`Profile.notes`) giving their binary value.
+An unknown key, rule, severity or profile name (``extends:``, :func:`load_profile`, hence
+``%addon --profile=``) gets ``did you mean`` the closest known one
+(:mod:`org_ovirt_node.suggest`).
 """
-import difflib
 import functools
 import os
 import posixpath
@@ -77,6 +79,7 @@ from org_ovirt_node.names import (
     lv_name_for_mountpoint,
 )
 from org_ovirt_node.sanitize import MAX_SCALAR, excerpt
+from org_ovirt_node.suggest import closest, did_you_mean, with_suggestion
 from org_ovirt_node.units import EiB, SizeError, decimal_note, format_size, parse_size
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles")
@@ -552,6 +555,26 @@ def resolve_profile_path(name_or_path, relative_to=None):
     return None
 
 
+def _profile_stem(name_or_path):
+    """The built-in name a profile name or path may have meant: ``./ovirt-nod.yaml`` ->
+    ``ovirt-nod`` (what ``did you mean`` compares with the built-in names)."""
+    stem = os.path.basename(str(name_or_path))
+    for suffix in (".yaml", ".yml"):
+        if stem.endswith(suffix):
+            stem = stem[:-len(suffix)]
+    return stem
+
+
+def suggest_profile(name_or_path):
+    """``did you mean ovirt-node?`` (translated) when *name_or_path* names nothing and is
+    close to a built-in profile's name; ``""`` otherwise. :func:`load_profile` and
+    ``extends:`` add it to their "no such profile" problem."""
+    if not isinstance(name_or_path, str) or not name_or_path \
+            or resolve_profile_path(name_or_path) is not None:
+        return ""
+    return did_you_mean(_profile_stem(name_or_path), builtin_profiles())
+
+
 def load_profile(name_or_path=DEFAULT_PROFILE):
     """Load and validate a profile by built-in name or path. Raises :class:`ProfileError`."""
     if not isinstance(name_or_path, str) or not name_or_path:
@@ -560,9 +583,10 @@ def load_profile(name_or_path=DEFAULT_PROFILE):
                                     % {"value": _show(name_or_path)})])
     path = resolve_profile_path(name_or_path)
     if path is None:
-        raise ProfileError([Problem(name_or_path, None, None, "",
-                                    _("no such profile (built-in profiles: %(names)s)")
-                                    % {"names": ", ".join(builtin_profiles())})])
+        raise ProfileError([Problem(name_or_path, None, None, "", with_suggestion(
+            _("no such profile (built-in profiles: %(names)s)")
+            % {"names": ", ".join(builtin_profiles())},
+            _profile_stem(name_or_path), builtin_profiles()))])
     return _build(_load_raw(path, (), top=True), origin=path)
 
 
@@ -667,8 +691,10 @@ def _resolve_extends(data, path, chain, top=False):
         raise fail(_("circular extends: %(chain)s") % {"chain": _clip(" -> ".join(
             chain + (os.path.realpath(base_path),)), 400)})
     if base_path is None:
-        raise fail(_("no such profile %(name)s (built-in profiles: %(names)s)")
-                   % {"name": excerpt(base_name), "names": ", ".join(builtin_profiles())})
+        raise fail(with_suggestion(
+            _("no such profile %(name)s (built-in profiles: %(names)s)")
+            % {"name": excerpt(base_name), "names": ", ".join(builtin_profiles())},
+            _profile_stem(base_name), builtin_profiles()))
     merged = merge(_load_raw(base_path, chain), data)
     merged.extends_mark = mark      # where problems at inherited values are reported
     return merged
@@ -704,7 +730,8 @@ class _Validator:
         target.append(Problem(mark.file, mark.line, mark.column, path, message, severity))
 
     def section(self, data, key, path, allowed):
-        """The mapping at data[key] ({} if absent), with unknown keys reported."""
+        """The mapping at data[key] ({} if absent), with keys not in *allowed* reported
+        (*allowed* None: the caller checks the keys)."""
         value = data.get(key)
         if value is None:
             return LMap(data.mark_of(key))
@@ -712,16 +739,17 @@ class _Validator:
             self.problem(data, key, path,
                          _("expected a mapping, got %(value)s") % {"value": _type(value)})
             return LMap(data.mark_of(key))
-        self.unknown(value, path, allowed)
+        if allowed is not None:
+            self.unknown(value, path, allowed)
         return value
 
     def unknown(self, data, path, allowed):
         for key in data:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                close = closest(str(key), allowed)
                 if close:
                     message = _("unknown key (did you mean %(close)s? expected one of: "
-                                "%(keys)s)") % {"close": close[0], "keys": ", ".join(allowed)}
+                                "%(keys)s)") % {"close": close, "keys": ", ".join(allowed)}
                 else:
                     message = _("unknown key (expected one of: %(keys)s)") % {
                         "keys": ", ".join(allowed)}
@@ -930,8 +958,7 @@ def _build(data, origin):
                       "max_data_percent", "max_metadata_percent"))
     fs = v.section(data, "filesystems", "filesystems", ("allowed", "default", "options"))
     swap = v.section(data, "swap", "swap", ("policy", "kind", "min"))
-    rules = v.section(data, "rules", "rules", tuple(rule_catalog.CATALOG)
-                      + tuple(rule_catalog.BY_CODE))
+    rules = v.section(data, "rules", "rules", None)
 
     allowed_fs = v.names(fs, "allowed", "filesystems", ("ext4", "xfs"), FILESYSTEMS)
     default_fs = v.choice(fs, "default", "filesystems", "xfs", FILESYSTEMS)
@@ -961,19 +988,7 @@ def _build(data, origin):
                       "fix": "volume_group: {reserve_min: %s, reserve_max: %s}" % (
                           format_size(reserve_min), format_size(reserve_min))})
 
-    severities = {}
-    for key, value in rules.items():
-        info = rule_catalog.lookup(key)
-        if info is None:
-            continue  # already reported as unknown
-        if value is False:
-            value = rule_catalog.OFF  # YAML 1.1 reads a bare `off` as false
-        if value not in rule_catalog.SEVERITIES:
-            v.problem(rules, key, _join("rules", key),
-                      _("expected one of %(choices)s, got %(value)s")
-                      % {"choices": ", ".join(rule_catalog.SEVERITIES), "value": _show(value)})
-            continue
-        severities[info.slug] = value
+    severities = _build_severities(v, rules)
 
     profile_kwargs = dict(
         name=v.text(data, "name", "", "unnamed", check=_check_line),
@@ -1006,6 +1021,35 @@ def _build(data, origin):
         # In file order, as an editor or a reader goes through them.
         raise ProfileError(sorted(v.problems, key=_file_order))
     return Profile(notes=tuple(sorted(v.notes, key=_file_order)), **profile_kwargs)
+
+
+_RULE_NAMES = tuple(rule_catalog.CATALOG) + tuple(rule_catalog.BY_CODE)
+
+
+def _build_severities(v, rules):
+    """``rules:`` as {slug: severity}. An unknown rule or severity is a problem that offers
+    the closest slug, code or severity (``vg-reserv`` -> ``vg-reserve``, ``onn011`` ->
+    ``ONN011``, ``eror`` -> ``error``); the message does not list the seventy-odd slugs
+    and codes."""
+    severities = {}
+    for key, value in rules.items():
+        path = _join("rules", key)
+        info = rule_catalog.lookup(key)
+        if info is None:
+            v.problem(rules, key, path, with_suggestion(
+                _("unknown rule %(rule)s (expected a slug such as mount-options or a code "
+                  "such as ONN011)") % {"rule": excerpt(str(key))}, str(key), _RULE_NAMES))
+            continue
+        if value is False:
+            value = rule_catalog.OFF  # YAML 1.1 reads a bare `off` as false
+        if value not in rule_catalog.SEVERITIES:
+            v.problem(rules, key, path, with_suggestion(
+                _("expected one of %(choices)s, got %(value)s")
+                % {"choices": ", ".join(rule_catalog.SEVERITIES), "value": _show(value)},
+                value, rule_catalog.SEVERITIES))
+            continue
+        severities[info.slug] = value
+    return severities
 
 
 def _file_order(problem):

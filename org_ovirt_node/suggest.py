@@ -11,10 +11,17 @@ CUTOFF = 0.6
 
 
 def closest(word, choices):
-    """The choice closest to *word*, or ``None`` (also for a non-string or empty *word*)."""
+    """The choice closest to *word*, or ``None`` (also for a non-string or empty *word*).
+    A choice that differs only in case wins first: difflib compares characters exactly, so
+    ``onn011`` would not reach ``ONN011`` (ratio 0.5) nor ``Error`` always ``error``."""
     if not isinstance(word, str) or not word:
         return None
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=CUTOFF)
+    choices = [str(c) for c in choices]
+    folded = word.casefold()
+    same = [c for c in choices if c.casefold() == folded and c != word]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=CUTOFF)
     return close[0] if close else None
 
 

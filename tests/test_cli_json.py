@@ -100,6 +100,53 @@ def test_check_fix_result(tmp_path):
     assert path.read_text() == text  # --diff writes nothing
 
 
+def test_check_findings_in_an_included_file_say_where(tmp_path):
+    """A finding about a line of an %include'd file has file, file_line and included_from
+    (outermost first); one about the kickstart itself has them null/empty."""
+    with open(os.path.join(EXAMPLES, "pxe-custom-thin.ks"), encoding="utf-8") as handle:
+        lines = handle.readlines()
+    own = [line for line in lines if not line.startswith("logvol /var ")]
+    own.insert(own.index("reboot\n"), "%include parts/var.inc\n")
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "var.inc").write_text(
+        "# /var, too small\n" + "".join(line.replace("--size=5120", "--size=4096")
+                                        for line in lines if line.startswith("logvol /var ")))
+    (tmp_path / "main.ks").write_text("".join(own))
+    data, _proc = document("check", "main.ks", cwd=str(tmp_path), status=1)
+    findings = data["results"][0]["findings"]
+    (small,) = [f for f in findings if f["code"] == "ONN005"]
+    include_line = own.index("%include parts/var.inc\n") + 1
+    assert (small["file"], small["file_line"], small["line"]) == \
+        (os.path.join("parts", "var.inc"), 2, include_line)
+    assert small["included_from"] == ["main.ks:%d" % include_line]
+    others = [f for f in findings if f is not small]
+    assert others and all(f["file"] is None and f["file_line"] is None
+                          and f["included_from"] == [] for f in others)
+    small["included_from"] = []  # an included line must say where it was included
+    assert list(VALIDATOR.iter_errors(data))
+
+
+def test_profile_notes_are_in_the_envelope(tmp_path):
+    """A decimal size in a profile is a note: on stderr as file:line:col: note: ..., in the
+    envelope's notes, and the exit code is the same as without it."""
+    site = tmp_path / "site.yaml"
+    site.write_text("extends: ovirt-node\nmounts:\n  /var: {recommended: 5 GiB, default: 10 GB}\n")
+    for argv in (["profile", "show", str(site)], ["profile", "validate", str(site)],
+                 ["check", "--profile", str(site), os.path.join(EXAMPLES,
+                                                                "pxe-custom-thin.ks")],
+                 ["plan", "--disk", "80GiB", "--ram", "8GiB", "--profile", str(site)]):
+        data, proc = document(*argv, status=0)
+        (note,) = data["notes"]
+        assert (note["file"], note["line"], note["key"], note["severity"]) == \
+            (str(site), 3, "mounts./var.default", "note")
+        assert "9.31 GiB" in note["message"]
+        assert proc.stderr.count(": note: ") == 1
+        assert "%s:3:30: note: mounts./var.default: 10 GB is a decimal unit" % site \
+            in proc.stderr
+    data, _proc = document("profile", "show", "ovirt-node", status=0)
+    assert data["notes"] == []
+
+
 def test_plan_actions_are_structured_objects():
     data, _proc = document("plan", "--disk", "80GiB", "--ram", "8GiB", "--firmware", "uefi",
                            status=0)

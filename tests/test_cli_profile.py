@@ -269,3 +269,94 @@ def test_profile_authoring_messages_as_module(tmp_path):
     assert lines[1].startswith("%s:5:" % bad) and "did you mean recommended?" in lines[1]
     assert lines[2].startswith("%s:6:" % bad) and "K, M, G, T, P" in lines[2]
     assert str(base) not in "".join(line.split(":", 1)[0] for line in lines)
+
+
+CLI = os.path.join(ROOT, ".venv", "bin", "ovirt-node-layout")
+if not os.path.exists(CLI):  # an installed package elsewhere (tox, rpm build)
+    CLI = os.path.join(os.path.dirname(sys.executable), "ovirt-node-layout")
+
+
+def run_cli(*args):
+    """The installed ``ovirt-node-layout ARGS``: (exit code, stdout, stderr)."""
+    proc = subprocess.run([CLI] + list(args), capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, LC_ALL="C", NO_COLOR="1"))
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _rows(out):
+    """The mount table of ``profile show``: {mount point: cells} (a cell may hold a space:
+    ``10 GiB``, so the cells are cut at the header's columns)."""
+    lines = out.splitlines()
+    header = next(line for line in lines if line.split()[:2] == ["MOUNT", "PRESENCE"])
+    starts = [header.index(word) for word in header.split()]
+    rows = {}
+    for line in lines[lines.index(header) + 1:]:
+        if not line.startswith("  /") or "must not be" in line:
+            break
+        cells = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
+        rows[cells[0]] = dict(zip(header.split(), cells))
+    return rows
+
+
+def test_show_has_recommended_and_created_sizes():
+    """Issue 11: the table shows the hard minimum, the recommended size, and for a mount
+    imgbased creates at the first update the size it creates it with; a legend says how
+    each presence and size is reported under this profile."""
+    status, out, err = run_cli("profile", "show", "ovirt-node")
+    assert (status, err) == (0, "")
+    rows = _rows(out)
+    assert rows["/"]["MINIMUM"] == "-" and rows["/"]["RECOMMENDED"] == "6 GiB"
+    assert rows["/"]["DEFAULT"] == "6 GiB+"
+    assert (rows["/var"]["PRESENCE"], rows["/var"]["MINIMUM"], rows["/var"]["RECOMMENDED"]) \
+        == ("required", "5 GiB", "5 GiB")
+    assert rows["/var/log"]["PRESENCE"] == "created 8 GiB"
+    assert rows["/var/tmp"]["PRESENCE"] == "created 10 GiB"
+    assert rows["/var/tmp"]["MINIMUM"] == "10 GiB"
+    assert rows["/boot"]["RECOMMENDED"] == "-" and rows["/boot"]["KIND"] == "partition"
+    assert "required: a missing mount is reported as error ONN002" in out
+    assert "created SIZE: a missing mount is reported as warning ONN016; imgbased creates " \
+        "it with SIZE at the first update" in out
+    assert "smaller than MINIMUM: error ONN005; smaller than RECOMMENDED: warning ONN017" \
+        in out
+    assert "optional:" not in out
+    status, out, _err = run_cli("profile", "show", "ovirt-node-minimal")
+    rows = _rows(out)
+    assert rows["/var/log"]["PRESENCE"] == "optional" and "created SIZE" not in out
+    assert "optional: a missing mount is not reported (ONN013 is off)" in out
+    status, out, _err = run_cli("profile", "show", "ovirt-node-strict")
+    assert {row["PRESENCE"] for row in _rows(out).values()} == {"required"}
+    assert "smaller than RECOMMENDED: error ONN017" in out
+
+
+def test_notes_go_to_stderr_and_keep_the_exit_code(tmp_path):
+    """A decimal unit loads with a note, ``file:line:col: note: key: message`` on stderr,
+    wherever a profile is loaded for the user; the exit code is that of the profile without
+    the note."""
+    site = tmp_path / "site.yaml"
+    site.write_text("extends: ovirt-node\nmounts:\n  /var: {recommended: 6GB}\n")
+    note = ("%s:3:10: note: mounts./var.recommended: 6 GB is a decimal unit and means "
+            "5.59 GiB; write '6 GiB' for the binary size\n" % site)
+    status, out, err = run_cli("profile", "validate", str(site))
+    assert (status, out, err) == (0, "%s: ok (profile site)\n" % site, note)
+    status, out, err = run_cli("profile", "show", str(site))
+    assert (status, err) == (0, note) and _rows(out)["/var"]["RECOMMENDED"] == "5.59 GiB"
+    ks = os.path.join(ROOT, "data", "examples", "pxe-custom-thin.ks")
+    status, out, err = run_cli("check", "--profile", str(site), ks)
+    assert (status, err) == (0, note)
+    # A broken file beside it: exit 2 as before, its error and the other file's note.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("mounts: {/: {min: 6}}\n")
+    status, out, err = run_cli("profile", "validate", str(site), str(broken))
+    assert status == 2 and err.startswith(note)
+    assert "%s:1:14: error: mounts./.min" % broken in err
+
+
+def test_unknown_profile_is_suggested_once(tmp_path):
+    """The loader's problem carries the did-you-mean; the command does not repeat it."""
+    for argv in (["profile", "show", "ovirt-nod"], ["profile", "validate", "ovirt-nod"],
+                 ["check", "--profile", "ovirt-nod", os.path.join(ROOT, "data", "examples",
+                                                                   "pxe-custom-thin.ks")]):
+        status, out, err = run_cli(*argv)
+        assert (status, out) == (2, ""), argv
+        assert err == ("ovirt-nod: error: no such profile (built-in profiles: ovirt-node, "
+                       "ovirt-node-minimal, ovirt-node-strict); did you mean ovirt-node?\n")

@@ -246,6 +246,87 @@ def test_unknown_key_says_did_you_mean():
     assert "did you mean vg-reserve?" in only_problem(exc).message
 
 
+@pytest.mark.parametrize("rules, fragment, suggestion", [
+    ("vg-reserv: off", "unknown rule 'vg-reserv'", "vg-reserve"),
+    ("mount-option: error", "unknown rule 'mount-option'", "mount-options"),
+    ("onn011: off", "unknown rule 'onn011'", "ONN011"),          # a code in lower case
+    ("ks-autopart-typ: info", "unknown rule 'ks-autopart-typ'", "ks-autopart-type"),
+    ("swap: eror", "expected one of error, warning, info, off, got 'eror'", "error"),
+    ("swap: Warning", "got 'Warning'", "warning"),
+    ("ONN011: of", "got 'of'", "off"),
+])
+def test_rules_section_suggests_the_closest_rule_or_severity(rules, fragment, suggestion):
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: x\nmounts:\n  /: {}\nrules:\n  %s\n" % rules)
+    problem = only_problem(exc)
+    assert (problem.line, problem.column) == (5, 3)
+    assert fragment in problem.message
+    assert problem.message.endswith("; did you mean %s?" % suggestion)
+
+
+def test_rules_section_offers_nothing_for_an_unrelated_word():
+    with pytest.raises(ProfileError) as exc:
+        load_profile_text("name: x\nmounts:\n  /: {}\nrules:\n  frobnicate: fatal\n")
+    message = only_problem(exc).message
+    assert "did you mean" not in message
+    # Not the seventy-odd slugs and codes: the message says what a rule looks like.
+    assert "ONN011" in message and "root-kind" not in message and len(message) < 120
+
+
+@pytest.mark.parametrize("base, suggestion", [
+    ("ovirt-nod", "ovirt-node"),
+    ("ovirt-node-minmal", "ovirt-node-minimal"),
+    ("./ovirt-node-strikt.yaml", "ovirt-node-strict"),
+    ("Ovirt-Node", "ovirt-node"),
+])
+def test_extends_of_an_unknown_profile_suggests_a_builtin(tmp_path, base, suggestion):
+    path = write(tmp_path, "site.yaml", "extends: %s\nmounts:\n  /var: {min: 6 GiB}\n" % base)
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    problem = only_problem(exc)
+    assert (problem.file, problem.line, problem.key) == (path, 1, "extends")
+    assert "no such profile" in problem.message
+    assert problem.message.endswith("; did you mean %s?" % suggestion)
+
+
+def test_extends_of_an_unrelated_missing_file_suggests_nothing(tmp_path):
+    path = write(tmp_path, "site.yaml", "extends: rack/base.yaml\nmounts:\n  /: {}\n")
+    with pytest.raises(ProfileError) as exc:
+        load_profile(path)
+    assert "no such profile" in only_problem(exc).message
+    assert "did you mean" not in only_problem(exc).message
+
+
+def test_load_profile_of_an_unknown_name_suggests_a_builtin():
+    with pytest.raises(ProfileError) as exc:
+        load_profile("ovirt-node-strikt")
+    assert only_problem(exc).message.endswith("; did you mean ovirt-node-strict?")
+    assert P.suggest_profile("ovirt-nod.yml") == "did you mean ovirt-node?"
+    assert P.suggest_profile("ovirt-node") == ""        # it exists: nothing to suggest
+    assert P.suggest_profile("no-such-thing") == ""
+
+
+def test_addon_profile_of_an_unknown_name_suggests_a_builtin(tmp_path):
+    """``%addon org_ovirt_node --profile=NAME`` reports the loader's problem, did you mean
+    included, at the header line; so does a profile file's ``extends:``."""
+    from pykickstart.errors import KickstartParseError
+
+    from org_ovirt_node.kickstart.addon import OvirtNodeData
+    data = OvirtNodeData()
+    data.handle_header(["--profile=ovirt-nod"], line_number=7)
+    with pytest.raises(KickstartParseError) as exc:
+        data.resolve_profile()
+    assert exc.value.lineno == 7
+    assert "--profile=ovirt-nod" in str(exc.value)
+    assert "did you mean ovirt-node?" in str(exc.value)
+    site = write(tmp_path, "site.yaml", "extends: ovirt-node-minmal\nmounts:\n  /: {}\n")
+    data = OvirtNodeData()
+    data.handle_header(["--profile=%s" % site], line_number=3)
+    with pytest.raises(KickstartParseError) as exc:
+        data.resolve_profile()
+    assert "did you mean ovirt-node-minimal?" in str(exc.value)
+
+
 def test_decimal_units_load_with_a_note():
     prof = load_profile_text("name: x\nmounts:\n  /: {}\n  /var: {min: 10gb}\n")
     assert prof.mounts["/var"].min_size == 10 * 1000 ** 3
@@ -371,7 +452,8 @@ BAD = [
     ("default fs not allowed", "filesystems:\n  allowed: [ext4]\n  default: xfs\nmounts:\n"
      "  /: {}\n", [(3, 3, "filesystems.default")], "not in filesystems.allowed"),
     ("unknown rule slug", "mounts:\n  /: {}\nrules:\n  no-such-rule: error\n",
-     [(4, 3, "rules.no-such-rule")], "unknown key (expected one of: root-kind"),
+     [(4, 3, "rules.no-such-rule")], "unknown rule 'no-such-rule' (expected a slug such as "
+     "mount-options or a code such as ONN011)"),
     ("bad severity", "mounts:\n  /: {}\nrules:\n  swap: fatal\n",
      [(4, 3, "rules.swap")], "expected one of error, warning, info, off, got 'fatal'"),
     ("bad swap policy", "swap:\n  policy: maybe\nmounts:\n  /: {}\n",

@@ -96,16 +96,10 @@ def did_you_mean(word, choices):
 
 
 def suggest_profile(name):
-    """``did you mean ovirt-node?`` when *name* is no file and close to a built-in
-    profile's name; ``""`` otherwise."""
-    from org_ovirt_node.profile import builtin_profiles
-    if not name or os.path.exists(name) or name in builtin_profiles():
-        return ""
-    base = os.path.basename(name)
-    for suffix in (".yaml", ".yml"):
-        if base.endswith(suffix):
-            base = base[:-len(suffix)]
-    return did_you_mean(base, builtin_profiles())
+    """``did you mean ovirt-node?`` when *name* names nothing and is close to a built-in
+    profile's name; ``""`` otherwise (:func:`org_ovirt_node.profile.suggest_profile`)."""
+    from org_ovirt_node.profile import suggest_profile as suggestion
+    return suggestion(name)
 
 
 def add_rule_option(parser):
@@ -153,18 +147,19 @@ def apply_rule_options(profile, values):
 
 
 def load_profile_or_usage(name, loader=None):
-    """The profile *name* (the default when None), or a :class:`UsageError` that lists every
-    problem of it as ``file:line:column: error: key: message`` (and ``did you mean`` a
-    built-in profile whose name is close)."""
+    """The profile *name* (the default when None), its notes printed on standard error and
+    kept for the JSON envelope (:func:`output.report_notes`); or a :class:`UsageError` that
+    lists every problem of it as ``file:line:column: error: key: message`` (the loader says
+    ``did you mean`` for a name close to a built-in profile's)."""
+    from org_ovirt_node.cli import output
     from org_ovirt_node.profile import DEFAULT_PROFILE, ProfileError, load_profile
     try:
-        return (loader or load_profile)(name or DEFAULT_PROFILE)
+        profile = (loader or load_profile)(name or DEFAULT_PROFILE)
     except ProfileError as exc:
-        lines = [p.diagnostic() for p in exc.problems]
-        suggestion = suggest_profile(name)
-        if suggestion:
-            lines.append(suggestion)
-        raise UsageError("\n".join(lines), located=True) from None
+        raise UsageError("\n".join(p.diagnostic() for p in exc.problems),
+                         located=True) from None
+    output.report_notes(profile)
+    return profile
 
 
 def _add_debug_option(parser, default):
@@ -216,6 +211,8 @@ def main(argv=None):
 
 def _main(argv):
     debug = "--debug" in argv  # until parsed: a failure while building the parser is a bug too
+    from org_ovirt_node.cli import output
+    output.reset_notes()  # main() may run more than once in one process (tests, embedding)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

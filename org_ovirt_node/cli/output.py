@@ -9,8 +9,11 @@ docs/json.md)::
 
 One result per input (a kickstart file, a profile, a plan, a host, a report); an input that
 cannot be read is a result too, with ``"error": {"message": ...}`` (the message also goes to
-standard error). :data:`SCHEMA` changes only on an incompatible change (a key removed or its
-meaning changed); new keys may appear in any version.
+standard error). ``notes`` lists the remarks of the profiles the command loaded
+(:attr:`org_ovirt_node.profile.Profile.notes`, e.g. a decimal size unit), which also go to
+standard error as ``file:line:column: note: key: message``. :data:`SCHEMA` changes only
+on an incompatible change (a key removed or its meaning changed); new keys may appear in
+any version.
 
 **Colour.** Severities are coloured when the stream is a terminal, unless ``NO_COLOR`` is
 set (https://no-color.org); ``FORCE_COLOR`` (not empty, not ``0``) colours a pipe too.
@@ -34,9 +37,32 @@ def result(source, ok=True, error=None, payload=None, **more):
     return out
 
 
+# The notes of the profiles loaded by this run, as dicts (Problem.to_dict()), in order.
+_NOTES = []
+
+
+def reset_notes():
+    """Forget the notes of an earlier run (``main()`` calls it first)."""
+    del _NOTES[:]
+
+
+def report_notes(profile, stream=None):
+    """Print the notes of *profile*, a profile loaded for the user, on *stream* (stderr)
+    as ``file:line:column: note: key: message`` and keep them for the JSON envelope. A note
+    already reported (the same profile loaded twice) is not repeated. They never change
+    the exit code."""
+    stream = stream or sys.stderr
+    for note in getattr(profile, "notes", ()):
+        data = note.to_dict()
+        if data in _NOTES:
+            continue
+        _NOTES.append(data)
+        stream.write(note.diagnostic() + "\n")
+
+
 def envelope(command, results, exit_code, summary=None):
     data = {"schema": SCHEMA, "command": command, "exit_code": exit_code,
-            "results": list(results)}
+            "results": list(results), "notes": list(_NOTES)}
     if summary is not None:
         data["summary"] = summary
     return data

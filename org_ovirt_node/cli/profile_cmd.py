@@ -11,6 +11,7 @@ from org_ovirt_node.cli import (
     suggest_profile,
 )
 from org_ovirt_node.i18n import _
+from org_ovirt_node.profile import CREATED, OPTIONAL, REQUIRED
 from org_ovirt_node.units import format_size
 
 
@@ -59,22 +60,24 @@ def register(subparsers):
 
 
 def _load(name, problems=None):
-    """Load a profile; on failure print every problem (``file:line:column: error: key:
-    message``), collect them in *problems* and return None."""
+    """Load a profile and print its notes (``file:line:column: note: key: message``, kept
+    for the JSON envelope); on failure print every problem (``file:line:column: error: key:
+    message``, the loader's ``did you mean`` included), collect them in *problems* (the last
+    with ``suggestion`` for a name close to a built-in's) and return None."""
     from org_ovirt_node.profile import DEFAULT_PROFILE, ProfileError, load_profile
     try:
-        return load_profile(name or DEFAULT_PROFILE)
+        profile = load_profile(name or DEFAULT_PROFILE)
     except ProfileError as exc:
         for problem in exc.problems:
             sys.stderr.write(problem.diagnostic() + "\n")
             if problems is not None:
                 problems.append(problem.to_dict())
         suggestion = suggest_profile(name)
-        if suggestion:
-            sys.stderr.write(suggestion + "\n")
-            if problems:
-                problems[-1] = dict(problems[-1], suggestion=suggestion)
+        if suggestion and problems:
+            problems[-1] = dict(problems[-1], suggestion=suggestion)
         return None
+    output.report_notes(profile)
+    return profile
 
 
 def cmd_list(args):
@@ -105,23 +108,29 @@ def cmd_show(args):
 
 
 def describe_profile(profile):
-    """A human summary of a profile: the table of mounts plus the pool and VG policy."""
+    """A human summary of a profile: the table of mounts (what is required, what imgbased
+    creates later and with what size, the hard minimum, the recommended size, what the
+    planner asks for) plus the pool and VG policy."""
     lines = ["%s (%s)" % (profile.name, profile.source)]
     if profile.description:
         lines.append("  " + profile.description.strip())
     lines.append("")
-    lines.append("  %-16s %-9s %-9s %-10s %-10s %-10s %s" % (
-        _("MOUNT"), _("PRESENCE"), _("KIND"), _("MINIMUM"), _("DEFAULT"), _("FS"),
-        _("OPTIONS")))
+    rows = [(_("MOUNT"), _("PRESENCE"), _("KIND"), _("MINIMUM"), _("RECOMMENDED"),
+             _("DEFAULT"), _("FS"), _("OPTIONS"))]
     for point, rule in profile.mounts.items():
-        lines.append("  %-16s %-9s %-9s %-10s %-10s %-10s %s" % (
-            point, rule.presence, rule.kind,
-            format_size(rule.min_size) if rule.min_size is not None else "-",
-            (format_size(rule.default_size) + ("+" if rule.grow else ""))
-            if rule.default_size is not None else "-",
-            ",".join(rule.filesystems), ",".join(rule.options) or "-"))
+        rows.append((point, _presence(rule), rule.kind, _size(rule.min_size),
+                     _size(rule.recommended_size),
+                     _size(rule.default_size) + ("+" if rule.grow else "")
+                     if rule.default_size is not None else "-",
+                     ",".join(rule.filesystems), ",".join(rule.options) or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        lines.append("  " + " ".join(cell.ljust(width) for cell, width in zip(row, widths))
+                     + " " + row[-1])
     for point in profile.forbidden_mounts:
-        lines.append("  %-16s %s" % (point, _("must not be a separate mount")))
+        lines.append("  %s %s" % (point.ljust(widths[0]), _("must not be a separate mount")))
+    lines.append("")
+    lines.extend("  " + line for line in _presence_legend(profile))
     lines.append("")
     reserve_max = format_size(profile.reserve_max) if profile.reserve_max else _("none")
     lines.append("  " + _("VG %(vg)s: keep %(pct)s %% free (min %(min)s, max %(max)s)") % {
@@ -141,6 +150,54 @@ def describe_profile(profile):
     if changed:
         lines.append("  " + _("rule severities: %s") % ", ".join(changed))
     return "\n".join(lines)
+
+
+def _size(size):
+    return format_size(size) if size is not None else "-"
+
+
+def _presence(rule):
+    """A mount's presence as the table shows it: ``created 10 GiB`` names the size imgbased
+    creates the mount with."""
+    if rule.presence == CREATED and rule.created_size is not None:
+        return "%s %s" % (rule.presence, format_size(rule.created_size))
+    return rule.presence
+
+
+# presence -> the rule that reports a missing mount of that presence
+_PRESENCE_RULES = ((REQUIRED, "required-mount"), (CREATED, "created-mount"),
+                   (OPTIONAL, "optional-mount"))
+
+
+def _presence_legend(profile):
+    """One line for each presence the profile's mounts have: how a missing mount of it is
+    reported under this profile's severities (and, for created ones, what imgbased does);
+    then how a mount below MINIMUM and below RECOMMENDED is."""
+    from org_ovirt_node.rules import CATALOG, OFF
+    used = {rule.presence for rule in profile.mounts.values()}
+    lines = []
+    for presence, slug in _PRESENCE_RULES:
+        if presence not in used:
+            continue
+        severity, code = profile.severity(slug), CATALOG[slug].code
+        shown = presence + (" " + _("SIZE") if presence == CREATED else "")
+        if severity == OFF:
+            line = _("%(presence)s: a missing mount is not reported (%(code)s is off)")
+        else:
+            line = _("%(presence)s: a missing mount is reported as %(severity)s %(code)s")
+        line %= {"presence": shown, "severity": severity, "code": code}
+        if presence == CREATED:
+            line += "; " + _("imgbased creates it with SIZE at the first update")
+        lines.append(line)
+
+    def reported(slug):
+        severity = profile.severity(slug)
+        return severity if severity == OFF else "%s %s" % (severity, CATALOG[slug].code)
+    lines.append(_("smaller than %(minimum)s: %(min)s; smaller than %(recommended)s: "
+                   "%(rec)s") % {"minimum": _("MINIMUM"), "min": reported("min-size"),
+                                 "recommended": _("RECOMMENDED"),
+                                 "rec": reported("recommended-size")})
+    return lines
 
 
 def cmd_validate(args):
