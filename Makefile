@@ -19,6 +19,10 @@ DATADIR       ?= $(PREFIX)/share
 MANDIR        ?= $(DATADIR)/man
 LOCALEDIR     ?= $(DATADIR)/locale
 COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+# The JSON Schemas of `--format json` (docs/json.md), for pipelines that validate against the
+# installed version.
+SCHEMADIR     ?= $(DATADIR)/$(DOMAIN)/schemas
+SCHEMAS        = $(wildcard data/schemas/*.json)
 SYSCONFDIR    ?= /etc
 # The interpreter that runs the generators (man page, completion: standard library only) and
 # whose library folder gets the package. PYTHONDIR=$(ADDONDIR) installs the package into the
@@ -54,7 +58,7 @@ UPDATES_IMG := $(BUILD)/updates.img
 
 .PHONY: all bootstrap run check test unit lint compat potfile potcheck bench e2e install clean \
 	uninstall mo msgcheck po-update man completion dist rpm rpmlint updates-img spdx fuzz \
-	anaconda-compat
+	anaconda-compat docs
 all: check
 
 bootstrap:
@@ -93,12 +97,15 @@ bench: bootstrap
 fuzz: bootstrap
 	PYTHONPATH=tests $(PY) -m fuzz --jobs 2 $(FUZZ_ARGS)
 
-# The service, its kickstart handling and its task against the REAL pyanaconda of an Anaconda
-# checkout, plus every pyanaconda name the addon imports checked in it (docs/anaconda-compat.md):
-# `make anaconda-compat ANACONDA_SRC=<checkout>`. Without ANACONDA_SRC it says so and does
-# nothing. Not part of `make check`.
+# The addon against the REAL Anaconda of a checkout (docs/anaconda-compat.md): every pyanaconda
+# name and call it uses, the service tests, the text spoke in the real TUI classes and the
+# graphical spoke in real GTK under Xvfb (AnacondaWidgets built from the checkout into build/,
+# screenshots in build/anaconda-compat/<branch>/screenshots):
+# `make anaconda-compat ANACONDA_SRC=<checkout> [ANACONDA_BRANCH=rhel-9]`. Without
+# ANACONDA_SRC it says so and does nothing. Not part of `make check`.
 anaconda-compat: bootstrap
-	ANACONDA_SRC="$(ANACONDA_SRC)" PY="$(PY)" scripts/anaconda-compat.sh $(ANACONDA_COMPAT_ARGS)
+	ANACONDA_SRC="$(ANACONDA_SRC)" ANACONDA_BRANCH="$(ANACONDA_BRANCH)" PY="$(PY)" \
+		scripts/anaconda-compat.sh $(ANACONDA_COMPAT_ARGS)
 
 # The POT is generated from the sources; `make check` fails when it is stale.
 potfile:
@@ -129,17 +136,23 @@ man: $(MAN_PAGE)
 $(MAN_PAGE): FORCE
 	$(SYSPYTHON) scripts/cli_docs.py man $@ $(PYTHONDIR)/$(DOMAIN)/profiles
 
+# The command references in README.md ("Command-line summary") and docs/cli.md, regenerated
+# from the argparse definitions; tests/test_cli_help.py fails when they are stale.
+docs: bootstrap
+	$(PY) scripts/cli_docs.py markdown README.md docs/cli.md
+
 completion: $(COMPLETION)
 $(COMPLETION): scripts/cli_docs.py data/completion/ovirt-node-layout.bash.in $(PY_SOURCES)
 	$(SYSPYTHON) scripts/cli_docs.py bash data/completion/ovirt-node-layout.bash.in $@
 
 # Everything the packages need, under DESTDIR: the package (with its profiles) in PYTHONDIR,
 # the addons folder pointing at it, the D-Bus service and policy, the CLI launcher, the man
-# page, the bash completion, the compiled translations (and with DROPIN=1 the drop-in).
+# page, the bash completion, the compiled translations, the JSON Schemas (and with DROPIN=1
+# the drop-in).
 install: mo man completion
 	install -d $(DESTDIR)$(PYTHONDIR) $(DESTDIR)$(ADDONDIR) $(DESTDIR)$(DBUSDIR)/services \
 		$(DESTDIR)$(DBUSDIR)/confs $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(COMPLETIONDIR)
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(SCHEMADIR)
 	rm -rf $(DESTDIR)$(PYTHONDIR)/$(DOMAIN)
 	cp -rL org_ovirt_node $(DESTDIR)$(PYTHONDIR)/
 	find $(DESTDIR)$(PYTHONDIR)/$(DOMAIN) -name __pycache__ -prune -exec rm -rf {} +
@@ -158,6 +171,7 @@ install: mo man completion
 	chmod 755 $(DESTDIR)$(BINDIR)/ovirt-node-layout
 	install -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/
+	install -m 644 $(SCHEMAS) $(DESTDIR)$(SCHEMADIR)/
 	for lang in $(LINGUAS); do \
 		install -D -m 644 $(BUILD)/locale/$$lang/LC_MESSAGES/$(DOMAIN).mo \
 			$(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/$(DOMAIN).mo || exit 1; \
@@ -177,6 +191,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ovirt-node-layout
 	rm -f $(DESTDIR)$(MANDIR)/man1/ovirt-node-layout.1
 	rm -f $(DESTDIR)$(COMPLETIONDIR)/ovirt-node-layout
+	rm -f $(addprefix $(DESTDIR)$(SCHEMADIR)/,$(notdir $(SCHEMAS)))
+	rmdir $(DESTDIR)$(SCHEMADIR) $(DESTDIR)$(DATADIR)/$(DOMAIN) 2>/dev/null || true
 	for lang in $(LINGUAS); do rm -f $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/$(DOMAIN).mo; done
 	if [ "$(DROPIN)" = 1 ]; then rm -f $(DESTDIR)$(SYSCONFDIR)/anaconda/conf.d/$(DROPIN_CONF); fi
 

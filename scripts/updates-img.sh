@@ -16,8 +16,9 @@ rm -rf "$stage"
 mkdir -p "$stage"
 make -s --no-print-directory install DESTDIR="$(realpath "$stage")" \
     PYTHONDIR=/usr/share/anaconda/addons DROPIN="$dropin" >/dev/null
-# Man page and completion are of no use in the installer.
-rm -rf "$stage/usr/share/man" "$stage/usr/share/bash-completion"
+# Man page, completion and the JSON Schemas (for pipelines validating --format json) are of
+# no use in the installer.
+rm -rf "$stage/usr/share/man" "$stage/usr/share/bash-completion" "$stage/usr/share/org_ovirt_node"
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 find "$stage" -exec touch -h -d "@$epoch" {} +
 tmp="$out.tmp"

@@ -13,6 +13,7 @@
   fixture, the real module, role and filters do the rest. It prints the fleet report and
   writes it; the hosts' reports give the same table through ``fleet-report``.
 """
+import importlib.util
 import json
 import os
 import re
@@ -21,9 +22,10 @@ import subprocess
 import sys
 
 import pytest
-from upgrade_host import NodeHost
+from upgrade_host import NodeHost, fake_run
 
 from org_ovirt_node.cli import main
+from org_ovirt_node.host import reader as host_reader
 
 pytestmark = pytest.mark.ansible
 
@@ -59,6 +61,7 @@ def replay(argv, **kwargs):
 
 host.run_tool = replay
 from org_ovirt_node.cli import main
+from org_ovirt_node.host import reader as host_reader
 sys.exit(main(sys.argv[1:]))
 '''
 
@@ -105,6 +108,62 @@ def test_ansible_test_sanity_passes(tmp_path):
     # The tests that judge a module: its docs and arguments, imports, style, compilation.
     assert {"validate-modules", "ansible-doc", "import", "compile", "pylint", "pep8",
             "yamllint", "runtime-metadata"} <= ran, sorted(ran)
+
+
+# --- the module's and the filter's reading of verify's JSON -------------------------------------
+def _plugin(kind, name):
+    path = os.path.join(COLLECTION, "plugins", kind, name + ".py")
+    spec = importlib.util.spec_from_file_location("node_layout_" + name, path)
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    return plugin
+
+
+def _verify_json(tmp_path, capsys, monkeypatch, **node):
+    """The real `verify --pre-upgrade --format json` of a fixture host, decoded."""
+    fixture = NodeHost(**node)
+    root = fixture.make_root(str(tmp_path / "root"))
+    monkeypatch.setattr(host_reader, "run_tool", fake_run(fixture.tools(root)))
+    main(["verify", "--root", root, "--pre-upgrade", "--format", "json"])
+    return json.loads(capsys.readouterr().out)
+
+
+def test_module_reads_the_envelope_and_the_old_top_level_report(tmp_path, capsys, monkeypatch):
+    """Managed hosts mix versions: the report is the envelope's one result (docs/json.md)
+    or, from an older ovirt-node-layout, the top-level object; both give the same result."""
+    check = _plugin("modules", "node_layout_check")
+    data = _verify_json(tmp_path, capsys, monkeypatch, hostname="node02", missing=("/var",))
+    assert data["schema"] == check.SCHEMA and len(data["results"]) == 1
+    new, old = check.host_report(data), check.host_report(data["results"][0])
+    assert new is data["results"][0] and old is new
+    result = check.summarize(new)
+    assert result["verdict"] == "fail" and result["host"] == "node02"
+    assert "ONN204" in [f["code"] for f in result["errors"]]
+    assert result["report"]["mode"] == "pre-upgrade" and "layout" not in result["report"]
+    # The filter gives the same row from the module's result and from the whole envelope.
+    rows = _plugin("filter", "fleet")
+    row = rows._row("node02", dict(result))
+    assert rows._row("node02", dict(result, report=data)) == row
+    assert row["verdict"] == "fail" and row["mode"] == "pre-upgrade"
+
+
+@pytest.mark.parametrize("data,problem", [
+    ({"schema": "urn:org_ovirt_node:ovirt-node-layout:output:v2", "results": []},
+     "output version urn:org_ovirt_node:ovirt-node-layout:output:v2 is not supported"),
+    ({"schema": "urn:org_ovirt_node:ovirt-node-layout:output:v1", "results": []},
+     "expected one result"),
+    ({"schema": "urn:org_ovirt_node:ovirt-node-layout:output:v1",
+      "results": [{"findings": [], "error": {"message": "lsblk failed"}}]}, "lsblk failed"),
+    ({"schema": "urn:org_ovirt_node:ovirt-node-layout:output:v1", "results": [{}]},
+     "something else than a report"),
+    ([], "something else than a report"),
+    ({"counts": {}}, "something else than a report"),
+])
+def test_module_refuses_what_is_not_a_report(data, problem):
+    check = _plugin("modules", "node_layout_check")
+    with pytest.raises(ValueError) as exc:
+        check.host_report(data)
+    assert problem in str(exc.value)
 
 
 # --- the playbook on local hosts ---------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 import pytest
 from upgrade_host import NodeHost, fake_run
 
-from org_ovirt_node.cli import main
+from org_ovirt_node.cli import main, output
 from org_ovirt_node.host import fleet
 from org_ovirt_node.host import reader as host
 
@@ -59,11 +59,14 @@ def test_fleet_json(fleet_dir, capsys):
     assert main(["fleet-report", "--format", "json", fleet_dir]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["summary"] == {"hosts": 4, "pass": 1, "warn": 1, "fail": 1, "unknown": 1}
-    by_host = {h["host"]: h for h in data["hosts"]}
+    assert data["schema"] == output.SCHEMA and data["command"] == "fleet-report"
+    by_host = {h["host"]: h for h in data["results"]}
     assert [e["code"] for e in by_host["node02"]["errors"]] == ["ONN204", "ONN207"]
     assert by_host["node02"]["mode"] == "pre-upgrade"
     assert by_host["node02"]["errors"][0]["hint"].startswith("Create /var")
     assert by_host["d"]["problem"] and by_host["d"]["verdict"] == "unknown"
+    assert by_host["d"]["error"]["message"] == by_host["d"]["problem"]
+    assert not by_host["d"]["ok"] and by_host["node03"]["ok"]
 
 
 def test_a_fleet_that_passes_exits_0(monkeypatch, capsys, tmp_path):
@@ -74,7 +77,7 @@ def test_a_fleet_that_passes_exits_0(monkeypatch, capsys, tmp_path):
 
 
 def test_plain_verify_reports_work_too(monkeypatch, capsys, tmp_path):
-    node = NodeHost(missing=("/home",))
+    node = NodeHost(missing=("/var",))  # required by the profile: an error
     root = node.make_root(str(tmp_path / "root"))
     monkeypatch.setattr(host, "run_tool", fake_run(node.tools(root)))
     main(["verify", "--root", root, "--format", "json"])
@@ -83,6 +86,58 @@ def test_plain_verify_reports_work_too(monkeypatch, capsys, tmp_path):
     entry = fleet.read_entry(str(path))
     assert entry.mode == "verify" and entry.verdict == "fail"
     assert "ONN002" in [e["code"] for e in entry.errors]
+
+
+def test_old_top_level_reports_and_envelopes_mix(monkeypatch, capsys, tmp_path):
+    """A fleet mixes versions: the report of an older version is the top-level object, the
+    current one is the first result of the envelope (docs/json.md); both give the same row."""
+    path = report_of(monkeypatch, capsys, tmp_path, "new", NodeHost(missing=("/var",)))
+    with open(path) as stream:
+        envelope = json.load(stream)
+    assert envelope["schema"] == fleet.SCHEMA == output.SCHEMA
+    old = tmp_path / "reports" / "old.json"
+    old.write_text(json.dumps(envelope["results"][0]))
+    new, older = fleet.read_entry(path), fleet.read_entry(str(old))
+    assert new.verdict == older.verdict == "fail"
+    assert new.errors == older.errors and new.mode == older.mode == "pre-upgrade"
+    assert main(["fleet-report", str(tmp_path / "reports")]) == 1
+    assert "2 host(s): 0 pass, 0 warn, 2 fail, 0 unknown" in capsys.readouterr().out
+
+
+def _envelope(**changes):
+    data = {"schema": output.SCHEMA, "command": "verify", "exit_code": 0,
+            "results": [{"source": "/", "ok": True, "error": None, "host": "n1",
+                         "findings": []}]}
+    data.update(changes)
+    return json.dumps(data).encode()
+
+
+@pytest.mark.parametrize("content,problem", [
+    (_envelope(schema="urn:org_ovirt_node:ovirt-node-layout:output:v9"),
+     "unsupported report version"),
+    (_envelope(command="check"), "not the output of 'check'"),
+    (_envelope(command=["x"] * 10), "not the output of an unknown command"),
+    (_envelope(results=[]), "one result"),
+    (_envelope(results=[{"findings": []}, {"findings": []}]), "one result"),
+    (_envelope(results={"findings": []}), "one result"),
+    (_envelope(results=[{"source": "/", "ok": False, "host": "n1", "findings": [],
+                         "error": {"message": "lsblk failed: \x1b[2J"}}]),
+     "lsblk failed: \\x1b[2J"),
+    (_envelope(results=[{"findings": [], "error": {"message": 42}}]),
+     "the host could not be read"),
+])
+def test_broken_envelopes_are_unknown_rows(tmp_path, content, problem):
+    path = tmp_path / "h.json"
+    path.write_bytes(content)
+    entry = fleet.read_entry(str(path))
+    assert entry.verdict == "unknown" and problem in entry.problem and entry.host == "h"
+
+
+def test_a_passing_envelope_is_a_pass_row(tmp_path):
+    path = tmp_path / "h.json"
+    path.write_bytes(_envelope())
+    entry = fleet.read_entry(str(path))
+    assert entry.verdict == "pass" and entry.host == "n1" and entry.problem is None
 
 
 @pytest.mark.parametrize("content,problem", [

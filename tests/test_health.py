@@ -161,7 +161,10 @@ def test_verify_command_json_and_strict(monkeypatch, capsys, tmp_path):
     read, seen = fake_read_host(node_host(data_percent=85.0))
     monkeypatch.setattr(host, "read_host", read)
     assert main(["verify", "--root", str(tmp_path), "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    envelope = json.loads(capsys.readouterr().out)
+    assert (envelope["command"], envelope["exit_code"]) == ("verify", 0)
+    data = envelope["results"][0]  # the host's report (docs/json.md)
+    assert data["source"] == str(tmp_path) and data["ok"] and data["error"] is None
     assert seen["root"] == str(tmp_path)
     assert [f["code"] for f in data["findings"]] == ["ONN201", "ONN203"]
     assert data["layout"]["devices"][0]["name"] == "vda"
@@ -233,7 +236,8 @@ def test_verify_reads_a_latin1_fstab_and_non_utf8_tool_output(monkeypatch, capsy
     assert main(["verify", "--root", root]) == 1  # /var is missing: an ordinary finding
     assert "ONN002 /var is not a separate mount" in capsys.readouterr().out
     assert main(["verify", "--root", root, "--format", "json"]) == 1
-    devices = {d["name"]: d for d in json.loads(capsys.readouterr().out)["layout"]["devices"]}
+    report = json.loads(capsys.readouterr().out)["results"][0]
+    devices = {d["name"]: d for d in report["layout"]["devices"]}
     assert devices["onn-var"]["mountpoint"] == "/var/caf\\xe9 x"
     assert devices["onn-var"]["used"] == 1  # the Latin-1 fstab target met findmnt's
 

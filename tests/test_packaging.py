@@ -220,8 +220,8 @@ def test_cli_output_is_translated_under_lang(compiled_catalogs):
     assert proc.returncode == 0, proc.stderr
     header = [line.split() for line in proc.stdout.splitlines() if "MINIMUM" in line
               or "MINDESTENS" in line]
-    assert header == [["EINHÄNGEPUNKT", "PFLICHT", "ART", "MINDESTENS", "STANDARD", "FS",
-                       "OPTIONEN"]]
+    assert header == [["EINHÄNGEPUNKT", "PFLICHT", "ART", "MINDESTENS", "EMPFOHLEN", "STANDARD",
+                       "FS", "OPTIONEN"]]
     assert "darf kein eigener Einhängepunkt sein" in proc.stdout
 
 
@@ -394,8 +394,11 @@ def test_cli_package_files_and_no_anaconda(rpms):
     assert {"SITE/__init__.py", "SITE/cli/__init__.py", "SITE/service/__main__.py",
             "SITE/gui/spokes/ovirt_node.glade", "SITE/tui/spokes/ovirt_node.py",
             "SITE/i18n.py", "SITE/requirements.py",
-            "SITE/profiles/ovirt-node.yaml", "SITE/profiles/ovirt-node-minimal.yaml"} <= site
+            "SITE/profiles/ovirt-node.yaml", "SITE/profiles/ovirt-node-minimal.yaml",
+            "SITE/profiles/ovirt-node-strict.yaml", "SITE/kickstart/fixer.py",
+            "SITE/planning/planner.py", "SITE/installer/repair.py"} <= site
     assert {"/usr/bin/ovirt-node-layout",
+            "/usr/share/org_ovirt_node/schemas/output-v1.json",
             "/usr/share/man/man1/ovirt-node-layout.1.gz",
             "/usr/share/bash-completion/completions/ovirt-node-layout",
             "/usr/share/locale/de/LC_MESSAGES/org_ovirt_node.mo",
@@ -500,6 +503,7 @@ def test_install_tree(installed):
     for name in ("usr/bin/ovirt-node-layout", "usr/share/man/man1/ovirt-node-layout.1",
                  "usr/share/bash-completion/completions/ovirt-node-layout",
                  "usr/share/locale/de/LC_MESSAGES/org_ovirt_node.mo",
+                 "usr/share/org_ovirt_node/schemas/output-v1.json",
                  DBUS_SERVICE.lstrip("/"), DBUS_CONF.lstrip("/"),
                  site[0] + "/profiles/ovirt-node.yaml", site[0] + "/cli/__init__.py"):
         assert name in files
@@ -653,7 +657,7 @@ def test_updates_img_holds_the_addon_where_anaconda_looks(tmp_path):
                            "profile", "list"], capture_output=True, text=True,
                           env=english_env(), timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["ovirt-node", "ovirt-node-minimal"]
+    assert proc.stdout.split() == ["ovirt-node", "ovirt-node-minimal", "ovirt-node-strict"]
 
 
 @pytest.mark.packaging

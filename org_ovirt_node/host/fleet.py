@@ -8,7 +8,6 @@ a report: the gate cannot vouch for that host). Reports are data from many machi
 are read with the host adapter's bounds, every string is made printable and cut, and a
 malformed report is an ``unknown`` row that says why, never a crash.
 """
-import json
 import os
 import re
 from typing import List, NamedTuple, Optional, Tuple
@@ -26,6 +25,10 @@ MAX_TEXT = 2000             # one message or hint kept from a report
 MAX_HOST = 255              # a host name (DNS)
 MAX_FINDINGS = 10000        # findings read from one report
 _CODE_RE = re.compile(r"ONN[0-9]{3}\Z")
+# The envelope every --format json prints (docs/json.md); the same string as
+# org_ovirt_node.cli.output.SCHEMA, which this layer must not import.
+SCHEMA = "urn:org_ovirt_node:ovirt-node-layout:output:v1"
+_SCHEMA_PREFIX = "urn:org_ovirt_node:"
 
 
 class FleetError(Exception):
@@ -80,6 +83,32 @@ def _host_from_path(path):
     return clean(base[:-5] if base.endswith(".json") else base)[:MAX_HOST] or "?"
 
 
+def unwrap(data):
+    """The host's report in *data*, decoded from a file: the one result of a ``verify
+    --format json`` envelope (docs/json.md), or *data* itself, the top-level report of an
+    older version (fleets mix versions). ValueError when it is an envelope of another
+    command or version, or its result says the host could not be read."""
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if not (isinstance(schema, str) and schema.startswith(_SCHEMA_PREFIX)):
+        return data
+    if schema != SCHEMA:
+        raise ValueError(_("unsupported report version %s") % excerpt(schema, 80))
+    command = data.get("command")
+    if command != "verify":  # e.g. a check or plan output saved by mistake
+        raise ValueError(_("expected a verify report, not the output of %s") % (
+            excerpt(command, 40) if isinstance(command, str) else _("an unknown command")))
+    results = data.get("results")
+    if not isinstance(results, list) or len(results) != 1 or not isinstance(results[0], dict):
+        raise ValueError(_("expected a verify report: one result"))
+    error = results[0].get("error")
+    if error:
+        message = error.get("message") if isinstance(error, dict) else error
+        # made printable and cut by read_entry, like every problem
+        raise ValueError(message if isinstance(message, str) and message.strip()
+                         else _("the host could not be read"))
+    return results[0]
+
+
 def read_entry(path) -> Entry:
     """The row of the report in file *path* (``unknown`` with the reason when it is bad)."""
     source = clean(path)
@@ -87,7 +116,7 @@ def read_entry(path) -> Entry:
         raw = read_file(path, MAX_REPORT)
         if not raw.strip():
             raise ValueError(_("the file is empty"))
-        return entry_from_report(decode_json(_("the report"), raw), source)
+        return entry_from_report(unwrap(decode_json(_("the report"), raw)), source)
     except (HostError, ValueError) as exc:
         return Entry(_host_from_path(path), UNKNOWN, source=source,
                      problem=excerpt(str(exc), 200, quote=False))
@@ -121,11 +150,6 @@ def summary(entries):
         counts[entry.verdict] += 1
     counts["hosts"] = len(entries)
     return counts
-
-
-def to_json(entries):
-    return json.dumps({"hosts": [e.to_dict() for e in entries], "summary": summary(entries)},
-                      indent=2, sort_keys=True)
 
 
 _VERDICT_TEXT = {PASS: "pass", WARN: "warn", FAIL: "FAIL", UNKNOWN: "UNKNOWN"}

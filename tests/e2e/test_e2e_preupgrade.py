@@ -142,7 +142,8 @@ def boot(guest_ready, tmp_path_factory):
 
 
 def report(boot, step, rc):
-    return json.loads(boot.step(step, rc=rc))
+    """The host's report of *step*: the one result of verify's JSON envelope (docs/json.md)."""
+    return json.loads(boot.step(step, rc=rc))["results"][0]
 
 
 def errors(data):

@@ -31,6 +31,17 @@ def _text(value, limit=MAX_TEXT):
     return out[:limit]
 
 
+def _report(result):
+    """The host's report in the module's *result*: the module gives the report itself; the
+    whole ``verify --format json`` envelope (docs/json.md) holds it as its one result."""
+    report = result.get("report")
+    if isinstance(report, dict) and isinstance(report.get("schema"), string_types) \
+            and report["schema"].startswith("urn:org_ovirt_node:"):
+        results = report.get("results")
+        report = results[0] if isinstance(results, list) and len(results) == 1 else None
+    return report if isinstance(report, dict) else {}
+
+
 def _row(name, result):
     row = {"host": _text(name, 255) or "?", "verdict": "unknown", "errors": [],
            "warnings": 0, "mode": None, "source": "ansible", "problem": None}
@@ -42,7 +53,7 @@ def _row(name, result):
         return row
     row["verdict"] = result["verdict"]
     row["warnings"] = len(result.get("warnings") or [])
-    row["mode"] = (result.get("report") or {}).get("mode")
+    row["mode"] = _text(_report(result).get("mode"), 20)
     for finding in result.get("errors") or []:
         if isinstance(finding, dict):
             row["errors"].append({key: _text(finding.get(key)) for key in

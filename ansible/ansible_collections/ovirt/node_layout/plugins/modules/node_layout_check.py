@@ -156,8 +156,9 @@ pre_upgrade:
   returned: success
   type: dict
 report:
-  description: The whole C(verify --format json) document except its layout (what
-    C(ovirt-node-layout fleet-report) reads).
+  description: The host's report from C(verify --format json) (the one result of its
+    envelope; older versions print the report itself) except its layout - what
+    C(ovirt-node-layout fleet-report) reads.
   returned: success
   type: dict
 cmd:
@@ -175,6 +176,10 @@ exit_code:
 import json
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.six import string_types
+
+# The envelope every --format json prints (docs/json.md): the report is its one result.
+SCHEMA = "urn:org_ovirt_node:ovirt-node-layout:output:v1"
 
 
 def gate_command(module):
@@ -189,6 +194,27 @@ def gate_command(module):
         if params[key]:
             cmd += [option, params[key]]
     return cmd
+
+
+def host_report(data):
+    """The host's report in the command's JSON *data*: the one result of the envelope
+    (current versions), or *data* itself (older versions print the report at the top level;
+    the managed hosts may have either). Raises ValueError saying why it is neither."""
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if isinstance(schema, string_types) and schema.startswith("urn:org_ovirt_node:"):
+        if schema != SCHEMA:
+            raise ValueError("its output version %s is not supported; update the collection"
+                             % schema[:100])
+        results = data.get("results")
+        if not isinstance(results, list) or len(results) != 1:
+            raise ValueError("expected one result, the host's report")
+        data = results[0]
+        error = data.get("error") if isinstance(data, dict) else None
+        if error:
+            raise ValueError(error.get("message") if isinstance(error, dict) else error)
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise ValueError("it printed something else than a report")
+    return data
 
 
 def verdict_of(errors, warnings):
@@ -236,10 +262,11 @@ def main():
     except ValueError as exc:
         module.fail_json(msg="%s printed no JSON report: %s" % (cmd[0], exc), cmd=cmd,
                          exit_code=rc, stderr=err)
-    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
-        module.fail_json(msg="%s printed something else than a report" % cmd[0], cmd=cmd,
-                         exit_code=rc)
-    result = summarize(data)
+    try:
+        report = host_report(data)
+    except ValueError as exc:
+        module.fail_json(msg="%s: %s" % (cmd[0], exc), cmd=cmd, exit_code=rc, stderr=err)
+    result = summarize(report)
     result.update(changed=False, cmd=cmd, exit_code=rc)
     fail_on = module.params["fail_on"]
     if (fail_on == "errors" and result["errors"]) or \
