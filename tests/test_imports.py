@@ -77,6 +77,25 @@ def test_the_check_command_imports_neither_requests_nor_blivet():
     assert out["loaded"] == []
 
 
+def test_fixing_a_kickstart_imports_neither_requests_nor_blivet(tmp_path):
+    """``check --fix`` is the linter plus the fixer: the same start-up budget."""
+    guide = os.path.join(str(tmp_path), "guide.ks")
+    with open(guide, "w") as handle:
+        handle.write("reqpart --add-boot\npart pv.01 --size=42000 --grow\n"
+                     "volgroup vg pv.01\n"
+                     "logvol none --vgname=vg --name=pool --thinpool --size=40000 --grow\n"
+                     "logvol / --vgname=vg --name=root --thin --poolname=pool --size=6144 "
+                     "--grow\nlogvol /var --vgname=vg --name=var --thin --poolname=pool "
+                     "--size=5120\n")
+    out = _child(_REPORT_MODULES + """
+    from org_ovirt_node.kickstart.fixer import fix_file
+    result = fix_file(%r)
+    print(json.dumps({"changed": result.changed, "loaded": top_level_loaded(%r)}))
+    """ % (guide, FORBIDDEN))
+    assert out["changed"]               # it really fixed something
+    assert out["loaded"] == []
+
+
 def test_the_deferral_is_what_keeps_requests_out():
     """Control: with the real ``pykickstart.load`` imported first (the deferral then steps
     aside), linting does pull ``requests`` in. Without this, the tests above could pass

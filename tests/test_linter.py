@@ -2,6 +2,7 @@
 """The kickstart linter: every finding it makes, at the line it is about, on real
 pykickstart parses; the shipped examples with their expected results."""
 import os
+import re
 import subprocess
 import sys
 
@@ -101,13 +102,14 @@ def test_autopart_without_type_is_a_warning():
 def test_autopart_options_that_drop_what_the_profile_needs():
     report = lint_text("\nautopart --type=thinp --nohome --noboot --noswap --fstype=ext3\n")
     codes = {(f.code, f.mountpoint, f.line) for f in report.findings}
-    assert ("ONN002", "/home", 2) in codes and ("ONN002", "/boot", 2) in codes
+    # /home: imgbased creates it at the first update (a warning); /boot: required
+    assert ("ONN016", "/home", 2) in codes and ("ONN002", "/boot", 2) in codes
     assert ("ONN012", None, 2) in codes and ("ONN006", "/", 2) in codes
-    # the minimal profile makes /home optional and silences optional mounts; its /var of
-    # 8 GiB is more than the shipped drop-in makes autopart create (issue 10)
+    # the minimal profile makes /home optional and silences optional mounts (what the
+    # shipped drop-in makes autopart create is design.autopart_shortfalls' to say)
     minimal = lint_text("autopart --type=thinp --nohome\n", profile="ovirt-node-minimal")
-    assert [(f.code, f.mountpoint) for f in minimal.findings] == [("ONN005", "/var"),
-                                                                  ("ONN101", None)]
+    assert ("ONN101", None) in [(f.code, f.mountpoint) for f in minimal.findings]
+    assert not [f for f in minimal.findings if f.mountpoint == "/home"]
 
 
 # --- no partitioning, %include, %pre ----------------------------------------------------
@@ -207,9 +209,9 @@ def test_addon_profile_and_cli_profile():
                                              "extra": ""}},
                      tail="%addon org_ovirt_node --profile=ovirt-node-minimal\n%end\n")
     assert judged(lint_text(text)) == ()
-    # --profile replaces the named profile; /var/tmp is required again
+    # --profile replaces the named profile; /var/tmp is wanted again (imgbased creates it)
     report = lint_text(text, profile=load_profile("ovirt-node"))
-    assert [(f.code, f.mountpoint) for f in judged(report)] == [("ONN002", "/var/tmp")]
+    assert [(f.code, f.mountpoint) for f in judged(report)] == [("ONN016", "/var/tmp")]
 
 
 def test_addon_rule_override_silences_a_linter_code():
@@ -264,8 +266,28 @@ def test_root_on_a_partition():
 
 
 def test_missing_required_mount():
-    f = only(lint_text(compliant(drop=("/var",))), "ONN002")[0]
-    assert f.mountpoint == "/var" and f.line is None and f.severity == "error"
+    text = compliant(drop=("/var",))
+    f = only(lint_text(text), "ONN002")[0]
+    assert f.mountpoint == "/var" and f.severity == "error"
+    # at the line the missing logvol goes after (the pool's last thin LV), with that line
+    assert f.line == line_of(text, "logvol /tmp ")
+    assert f.hint == ('Add after this line: logvol /var --vgname=HostVG --name=var --thin '
+                      '--poolname=HostPool --fsoptions="defaults,discard" --size=5120')
+
+
+def test_hints_give_the_option_and_value_to_write():
+    text = compliant(change={
+        "/var": 'logvol /var --vgname=HostVG --name=var --thin --poolname=HostPool '
+                '--fsoptions="defaults" --size=4000\n'}, vg_opts="--reserved-percent=5")
+    found = {f.code: f for f in lint_text(text).findings}
+    assert found["ONN005"].hint == "Write --size=5120 on this line (MiB: 5 GiB)."
+    assert found["ONN011"].hint == 'Write --fsoptions="defaults,discard" on this line.'
+    assert found["ONN009"].hint == "Write --reserved-percent=20 on this volgroup line."
+    assert {found[c].line for c in ("ONN005", "ONN011")} == {line_of(text, "logvol /var ")}
+    # in the file's own style: "--opt value"
+    spaced = lint_text(re.sub(r"(--[a-z-]+)=", r"\1 ", text))
+    assert {f.code: f for f in spaced.findings}["ONN005"].hint.startswith(
+        "Write --size 5120 on this line")
 
 
 def test_missing_boot_without_reqpart():
@@ -284,7 +306,8 @@ def test_boot_on_lvm_and_thick_var():
 
 def test_swap_as_a_partition_is_the_wrong_kind():
     text = compliant(swap="part swap --recommended\n")
-    f = only(lint_text(text), "ONN004")[0]
+    # the kind of swap is the swap rule's (a warning: swap works anywhere)
+    (f,) = [f for f in lint_text(text).findings if f.code in ("ONN004", "ONN012")]
     assert f.line == line_of(text, "part swap") and "Swap" in f.message
 
 
@@ -305,6 +328,11 @@ def test_fixed_size_below_minimum_is_an_error_growing_a_warning():
     assert found["/var"].severity == "error"
     assert found["/var"].line == line_of(text, "logvol /var ")
     assert "4 GiB" in found["/var"].message and "5 GiB" in found["/var"].message
+    # / has no hard minimum in the default profile: a growing / of 6000 MiB is fine
+    assert "/" not in found
+    strict = lint_text(text, profile=load_profile("ovirt-node").derive(
+        {"mounts": {"/": {"min": "6 GiB", "default": "6 GiB"}}}, "test"))
+    found = {f.mountpoint: f for f in only(strict, "ONN005")}
     assert found["/"].severity == "warning" and "grows" in found["/"].message
 
 
@@ -340,17 +368,26 @@ def test_pool_overcommit_only_when_the_pool_size_is_fixed():
                 if f.code == "ONN008"]
 
 
-@pytest.mark.parametrize("opts, words", [
-    ("", ["no reserve", "20 %"]),
-    ("--reserved-percent=10", ["10 %", "20 %"]),
-    ("--reserved-space=512", ["512 MiB", "1 GiB"]),
+@pytest.mark.parametrize("opts, code, severity, words", [
+    # nothing free while the pool grows: an error of its own
+    ("", "ONN018", "error", ["no space free", "grows"]),
+    # a reserve below the profile's: a warning
+    ("--reserved-percent=10", "ONN009", "warning", ["10 %", "20 %"]),
+    ("--reserved-space=512", "ONN009", "warning", ["512 MiB", "1 GiB"]),
 ])
-def test_vg_reserve(opts, words):
+def test_vg_reserve(opts, code, severity, words):
     text = compliant(vg_opts=opts)
-    f = only(lint_text(text), "ONN009")[0]
-    assert f.line == line_of(text, "volgroup") and f.severity == "error"
+    report = lint_text(text)
+    (f,) = [f for f in report.findings if f.code in ("ONN009", "ONN018")]
+    assert (f.code, f.line, f.severity) == (code, line_of(text, "volgroup"), severity)
     for word in words:
         assert word in f.message
+
+
+def test_no_reserve_with_a_pool_of_fixed_size_is_a_warning():
+    text = compliant(vg_opts="", pool="--size=40000")
+    (f,) = [f for f in lint_text(text).findings if f.code in ("ONN009", "ONN018")]
+    assert (f.code, f.severity) == ("ONN009", "warning") and "no reserve" in f.message
 
 
 def test_vg_reserve_space_above_minimum_is_accepted():

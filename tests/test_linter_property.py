@@ -18,7 +18,12 @@ from pykickstart.errors import KickstartParseError
 
 from org_ovirt_node import design as D
 from org_ovirt_node.kickstart.addon import OvirtNodeData
-from org_ovirt_node.kickstart.linter import LintInputError, exit_code, lint_text
+from org_ovirt_node.kickstart.linter import (
+    MAX_PARSE_ERRORS,
+    LintInputError,
+    exit_code,
+    lint_text,
+)
 from org_ovirt_node.planning.render import render_kickstart
 from org_ovirt_node.profile import load_profile
 from org_ovirt_node.rules import BY_CODE, CATALOG, ERROR, INFO, WARNING
@@ -70,15 +75,17 @@ def _check_report(text, report):
         assert f.message.strip(), f
         assert f.line is None or (isinstance(f.line, int) and 1 <= f.line <= lines), \
             (f, lines)
+    # In line order (what editors show), errors first on one line; a line of an included
+    # file at its %include line, in that file's order.
+    keys = [(f.line or 0, f.file_line or 0, _RANK[f.severity]) for f in report.findings]
+    assert keys == sorted(keys), keys
     if SYNTAX_CODE in codes:
-        # A kickstart that does not parse is that one finding and nothing else: exit 2.
-        assert codes == [SYNTAX_CODE]
+        # A kickstart that does not parse is its parse errors (each line once, at most
+        # MAX_PARSE_ERRORS) and nothing else: exit 2.
+        assert set(codes) == {SYNTAX_CODE} and len(codes) <= MAX_PARSE_ERRORS
+        assert len({f.line for f in report.findings}) == len(codes)
         assert exit_code(report) == 2 and exit_code(report, strict=True) == 2
         return
-    # Errors first, then warnings, then infos; by line within each (what the text output
-    # and editors show).
-    keys = [(_RANK[f.severity], f.line or 0) for f in report.findings]
-    assert keys == sorted(keys), keys
     has_errors = any(f.severity == ERROR for f in report.findings)
     has_warnings = any(f.severity == WARNING for f in report.findings)
     assert exit_code(report) == (1 if has_errors else 0)

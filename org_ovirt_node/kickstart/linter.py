@@ -10,16 +10,22 @@ Steps of :func:`lint_text`:
    ``/proc/self/environ``), or one a ``%pre`` script writes, is dropped and becomes an
    ONN103 warning (the layout is produced at install time and cannot be judged here).
 2. pykickstart parses the text (syntax ``ks_version``, default RHEL9) with our ``%addon``
-   section registered; a syntax error is one ONN107 finding and nothing else
-   (:func:`exit_code` maps it to 2: the input is unusable).
+   section registered; its syntax errors are ONN107 findings and nothing else
+   (:func:`exit_code` maps them to 2: the input is unusable). pykickstart stops at the
+   first error, so the rest of the text is parsed again after it (:func:`_parse_all`).
 3. The profile: *profile* if given (the ``%addon`` overrides still apply on top), else the
-   one ``%addon org_ovirt_node --profile`` names, else ``ovirt-node``. Problems in the
-   section are ONN106 errors at their lines; when the profile cannot be resolved the layout
-   is not judged.
+   one ``%addon org_ovirt_node --profile`` names (a relative path from the kickstart's
+   folder), else ``ovirt-node``. Problems in the section are ONN106 errors at their lines,
+   all of them (every override is tried); when there is one the layout is not judged.
 4. ``autopart --type=thinp`` is ONN101 (checked at install time); another type ONN102; no
    partitioning at all ONN104; otherwise the layout from ``part``/``raid``/``volgroup``/
    ``logvol``/``reqpart`` goes through :func:`org_ovirt_node.checker.check` plus the checks
-   only a kickstart allows (VG reserve as written on ``volgroup``; references, ONN105).
+   only a kickstart allows (VG reserve as written on ``volgroup``; references and
+   commands given twice differently, ONN105). Hints of the findings the fixer can act on
+   are written in kickstart terms by :func:`org_ovirt_node.kickstart.fixer.kickstart_hints`.
+5. Until here lines are the parser's (of the expanded text); :func:`_relocate` places each
+   finding in its file (:class:`LintFinding`: the kickstart's line, and for an included
+   file its own line and the ``%include`` lines leading there), in file and line order.
 
 Severities of ONN1xx findings come from the profile like every rule (``rule ks-dynamic
 off`` in the ``%addon`` section silences ONN103).
@@ -45,11 +51,13 @@ import sys
 import threading
 import types
 import warnings
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
 from org_ovirt_node import rules as catalog
 from org_ovirt_node.files import FileReadError, read_regular_file
-from org_ovirt_node.findings import RuleResult, make_finding, make_report
-from org_ovirt_node.i18n import _
+from org_ovirt_node.findings import Finding, Report, RuleResult, make_finding
+from org_ovirt_node.i18n import N_, P_, _
 from org_ovirt_node.sanitize import MAX_SCALAR, excerpt, is_clean_text
 from org_ovirt_node.units import MiB
 from org_ovirt_node.units import format_size as fs
@@ -63,6 +71,7 @@ MAX_INCLUSIONS = 64                     # files read through %include, in all
 MAX_EXPANDED_BYTES = 8 * MiB            # the kickstart with its included files
 MAX_EXPANDED_LINES = 100_000            # ... in lines
 MAX_COMMAND_LINE = 4 * MAX_SCALAR       # a line pykickstart splits into words (shlex)
+MAX_ADDON_PROBLEMS = 5                  # overrides of %addon that do not fit, listed
 SYNTAX_CODE = catalog.CATALOG["ks-syntax"].code
 
 # Layout rules that judge what is there; the others need the whole layout (they report
@@ -75,6 +84,9 @@ one with the slug of a layout rule replaces it for kickstarts. Their context is 
 checker's plus ``handler`` (pykickstart's), ``line_of`` and ``issues`` (unresolved
 references from :func:`~org_ovirt_node.kickstart.reader.layout_from_handler`)."""
 _GROW_RULES = ("min-size",)
+# Findings whose hint the fixer words in kickstart terms (fixer.HINT_RULES).
+_HINT_RULES = frozenset(("required-mount", "created-mount", "min-size", "recommended-size",
+                         "mount-options", "vg-reserve", "vg-no-reserve", "pool-overcommit"))
 
 
 class LintInputError(Exception):
@@ -168,14 +180,19 @@ class _Splitting:
 
 
 class _Expansion:
-    def __init__(self):
+    def __init__(self, overrides=None, main_dir=None):
         self.lines = []         # text the parser reads
         self.line_map = []      # its line i+1 -> line in the original file
-        self.origins = {}       # its line i+1 -> (included file, line there)
-        self.dynamic = []       # (line, path, reason) of includes left out
+        self.origins = {}       # its line i+1 -> :class:`Origin` (lines of included files)
+        self.dynamic = []       # (line, path, reason, its line i+1) of includes left out
+        self.included = []      # (path, Origin of its %include line or None, display name,
+        #                            local: see Origin)
         self.size = 0           # characters in lines
         self.inclusions = 0     # files read through %include
         self.splitting = _Splitting()
+        self.texts = {}                     # path of an included file -> its text
+        self.overrides = overrides or {}    # real path -> text used instead of the file's
+        self.main_dir = main_dir            # the linted file's folder as it was named
 
     def add(self, line, here, origin=None):
         # One "\n" ends every line: pykickstart splits lines as str.splitlines does (at
@@ -195,6 +212,41 @@ class _Expansion:
         self.line_map.append(here)
         if origin is not None:
             self.origins[len(self.lines)] = origin
+
+
+class Origin(tuple):
+    """Where a line of an ``%include``-d file comes from: ``(display, line, path, via,
+    local)``: the file's name for messages (relative to the linted file's folder as it was
+    named), the line in it, its path for reading and writing, the ``%include`` lines that
+    led there, outermost first, each ``(display or None for the linted file, line)``, and
+    whether every ``%include`` on the way named a relative path (a file that travels with
+    the kickstart, not one of the installed system)."""
+    __slots__ = ()
+
+    def __new__(cls, display, line, path, via, local=True):
+        return tuple.__new__(cls, (display, line, path, via, local))
+
+    display = property(lambda self: self[0])
+    line = property(lambda self: self[1])
+    path = property(lambda self: self[2])
+    via = property(lambda self: self[3])
+    local = property(lambda self: self[4])
+
+
+def _display_name(target, parent, base_dir, main_dir):
+    """The name of an included *target* for messages: as written when absolute, else
+    joined to the folder its includer was named in (*parent*: the includer's display name,
+    None for the linted file, whose folder is *main_dir* when known)."""
+    if os.path.isabs(target):
+        return target
+    if parent is not None:
+        folder = os.path.dirname(parent)
+    elif main_dir is not None:
+        folder = main_dir
+    else:
+        rel = os.path.relpath(base_dir) if os.path.isabs(base_dir) else base_dir
+        folder = "" if rel == os.curdir else base_dir if rel.startswith(os.pardir) else rel
+    return os.path.normpath(os.path.join(folder, target))
 
 
 def _pre_words(lines):
@@ -248,7 +300,7 @@ def _where(origin):
 
 
 def expand_includes(text, base_dir, pre_words=None, depth=0, at_line=None, out=None,
-                    chain=(), origin_file=None):
+                    chain=(), origin_file=None, origin=None):
     """Inline ``%include``-d files that exist; drop and record the rest (see module doc).
     Raises :class:`_BoundError` when a bound is reached: a line pykickstart would split that
     is longer than :data:`MAX_COMMAND_LINE`, more than :data:`MAX_INCLUSIONS` files read,
@@ -258,9 +310,14 @@ def expand_includes(text, base_dir, pre_words=None, depth=0, at_line=None, out=N
     lines = text.splitlines(True)
     if pre_words is None:
         pre_words = _pre_words(lines)
+    parent = origin      # the Origin of the %include line that brought this text, or None
+    display, local = (None, True) if origin_file is None else out.included[-1][2:]
+    via = () if origin_file is None else (parent.via if parent else ()) + \
+        ((parent.display if parent else None, parent.line if parent else at_line),)
     for number, line in enumerate(lines, 1):
         here = at_line if at_line is not None else number
-        origin = (origin_file, number) if origin_file is not None else None
+        origin = Origin(display, number, origin_file, via, local) \
+            if origin_file is not None else None
         mode = out.splitting.mode(line)
         if mode is not None and len(line) > MAX_COMMAND_LINE:
             # Refused before shlex sees it: its work grows faster than the line.
@@ -273,15 +330,15 @@ def expand_includes(text, base_dir, pre_words=None, depth=0, at_line=None, out=N
             out.add(line, here, origin)
             continue
         path = target if os.path.isabs(target) else os.path.join(base_dir, target)
-        reason, included = _include(path, target, pre_words, depth, chain)
+        reason, included = _include(path, target, pre_words, depth, chain, out.overrides)
         if reason == "large":
             raise _BoundError(here, _("%%include %(path)s%(where)s: the file is larger than "
                                       "%(max)s")
                               % {"path": _short(target, 80), "max": fs(MAX_INCLUDE_BYTES),
                                  "where": _where(origin)})
         if reason is not None:
-            out.dynamic.append((here, target, reason))
             out.add("#\n", here, origin)     # keep the line count
+            out.dynamic.append((here, target, reason, len(out.lines)))
             continue
         out.inclusions += 1
         if out.inclusions > MAX_INCLUSIONS:
@@ -290,13 +347,19 @@ def expand_includes(text, base_dir, pre_words=None, depth=0, at_line=None, out=N
                               % {"path": _short(target, 80), "max": MAX_INCLUSIONS,
                                  "where": _where(origin)})
         inner = included.splitlines(True)
+        out.texts[path] = included
+        out.included.append((path, origin, _display_name(
+            target, origin.display if origin else None, base_dir, out.main_dir),
+            local and not os.path.isabs(target)))
         expand_includes(included, os.path.dirname(path), pre_words | _pre_words(inner),
-                        depth + 1, here, out, chain + (os.path.realpath(path),), path)
+                        depth + 1, here, out, chain + (os.path.realpath(path),), path,
+                        origin or Origin(None, number, None, ()))
     return out
 
 
-def _include(path, target, pre_words, depth, chain):
-    """(reason it is left out or None, its text)."""
+def _include(path, target, pre_words, depth, chain, overrides=None):
+    """(reason it is left out or None, its text). *overrides*: texts that replace files
+    (the fixer's results, judged before they are written), by normalized path."""
     if target in pre_words or os.path.basename(target) in pre_words:
         return "pre", None
     try:
@@ -304,6 +367,12 @@ def _include(path, target, pre_words, depth, chain):
             return "loop", None
     except (OSError, ValueError):
         return "unreadable", None
+    if overrides:
+        text = overrides.get(os.path.normpath(path))
+        if text is not None:
+            if len(text) > MAX_INCLUDE_BYTES:
+                return "large", None
+            return None, text
     return _read_text_file(path, MAX_INCLUDE_BYTES)
 
 
@@ -510,7 +579,8 @@ def _reusable(ks_version):
 def parse_kickstart(text, base_dir=".", ks_version=DEFAULT_KS_VERSION, expansion=None):
     """Parse *text* -> ``(handler, data, addon_errors, expansion)``. Raises pykickstart's
     errors (and whatever else it raises on odd input) for the caller to report. The
-    handler is reused: it is valid until the next parse with the same version."""
+    handler is reused: it is valid until the next parse with the same version. Line
+    numbers (``lineno`` of commands and errors) are those of ``expansion.lines``."""
     from pykickstart.parser import KickstartParser
 
     from org_ovirt_node.kickstart.addon import OvirtNodeData, OvirtNodeSection
@@ -520,8 +590,9 @@ def parse_kickstart(text, base_dir=".", ks_version=DEFAULT_KS_VERSION, expansion
     parser = KickstartParser(handler, followIncludes=False)
     data = OvirtNodeData()
     addon_errors = []
-    parser.registerSection(OvirtNodeSection(handler, data=data, line_map=expansion.line_map,
-                                            errors=addon_errors))
+    # Lines stay the parser's (of the expanded text): findings are placed in their files
+    # at the end (:func:`_relocate`).
+    parser.registerSection(OvirtNodeSection(handler, data=data, errors=addon_errors))
     module = sys.modules[KickstartParser.__module__]
     with warnings.catch_warnings():
         # Deprecation notes from pykickstart go nowhere: the linter judges the layout.
@@ -555,7 +626,33 @@ def load_profile_cached(name_or_path):
 
 
 # --- the linter -----------------------------------------------------------------------
+MAX_PARSE_ERRORS = 20           # pykickstart errors listed for one kickstart
+MAX_PARSE_WORK = 200_000        # lines parsed in all while looking for more of them
+# Commands a kickstart gives once: a second one silently replaces the first (pykickstart
+# keeps the last), which is a contradiction when they differ (a file and its %include).
+_SINGLE_COMMANDS = frozenset(("clearpart", "ignoredisk", "autopart", "reqpart", "zerombr",
+                              "bootloader"))
+
+
+@dataclass(frozen=True)
+class LintFinding(Finding):
+    """A finding of the linter. ``line`` is the line of the linted file (for a line of an
+    ``%include``-d file, the ``%include`` line); when the line is in an included file,
+    *file* and *file_line* say where, and *included_from* lists the ``%include`` lines
+    that lead there (``"main.ks:4"``, outermost first)."""
+    file: Optional[str] = None
+    file_line: Optional[int] = None
+    included_from: Tuple[str, ...] = ()
+
+    @property
+    def location(self):
+        """``(file or None for the linted file, line)`` of the text the finding is about."""
+        return (self.file, self.file_line) if self.file else (None, self.line)
+
+
 class _Findings:
+    """Findings of one kickstart with the parser's line numbers (placed at the end)."""
+
     def __init__(self, profile=None):
         self.profile = profile
         self.items = []
@@ -571,18 +668,42 @@ class _Findings:
                                        RuleResult(mountpoint, None, message, hint, line)))
 
 
+class _State:
+    """What one lint saw, for :mod:`org_ovirt_node.kickstart.fixer`: the parse (valid until
+    the next one, under :data:`_LOCK`), the expansion, the profile judged against, the
+    layout and the findings with the parser's line numbers."""
+
+    def __init__(self, text, filename, base_dir, expansion):
+        self.text, self.filename, self.base_dir = text, filename, base_dir
+        self.expansion = expansion
+        self.handler = self.data = self.profile = self.layout = None
+        self.parsed = False
+        self.raw = []
+        self.report = None
+
+
 def lint_text(text, filename="<stdin>", profile=None, ks_version=DEFAULT_KS_VERSION,
-              base_dir=None):
+              base_dir=None, overrides=None):
     """Lint kickstart *text* (``str``, or ``bytes`` in UTF-8) and return a
-    :class:`~org_ovirt_node.findings.Report`.
+    :class:`~org_ovirt_node.findings.Report` of :class:`LintFinding` s in file and line
+    order.
 
     *profile*: a :class:`~org_ovirt_node.profile.Profile`, a built-in name or a path; it
-    replaces the profile ``%addon`` names. Relative ``%include`` paths are resolved against
-    *base_dir* (default: the folder of *filename*, or the current one). Raises only
-    :class:`LintInputError` (bytes that are not UTF-8 text, an unknown *ks_version*, an
-    input bound reached: see :func:`expand_includes`) and, for a *profile* argument that
-    cannot be loaded, ``ProfileError``.
+    replaces the profile ``%addon`` names. Relative ``%include`` paths (and a relative
+    ``%addon --profile`` path) are resolved against *base_dir* (default: the folder of
+    *filename*, or the current one). *overrides* maps paths of included files to texts
+    read instead of theirs. Raises only :class:`LintInputError` (bytes that are not UTF-8
+    text, an unknown *ks_version*, an input bound reached: see :func:`expand_includes`)
+    and, for a *profile* argument that cannot be loaded, ``ProfileError``.
     """
+    with _LOCK:
+        return lint_state(text, filename, profile, ks_version, base_dir, overrides).report
+
+
+def lint_state(text, filename="<stdin>", profile=None, ks_version=DEFAULT_KS_VERSION,
+               base_dir=None, overrides=None):
+    """:func:`lint_text`, returning the :class:`_State` (its ``report`` is the result).
+    Callers hold :data:`_LOCK` while they use the state's parse."""
     if len(text) > MAX_EXPANDED_BYTES:
         raise LintInputError(_("%(file)s is larger than %(max)s; it is refused")
                              % {"file": filename, "max": fs(MAX_EXPANDED_BYTES)})
@@ -600,30 +721,91 @@ def lint_text(text, filename="<stdin>", profile=None, ks_version=DEFAULT_KS_VERS
                              filename, line)
     if isinstance(profile, str):
         profile = load_profile_cached(profile)
+    main_dir = None
     if base_dir is None:
-        base_dir = os.path.dirname(filename) if os.path.isfile(filename) else os.getcwd()
+        if os.path.isfile(filename):
+            base_dir = main_dir = os.path.dirname(filename)
+        else:
+            base_dir = os.getcwd()
+    elif filename not in ("<stdin>", "-") and \
+            os.path.abspath(os.path.dirname(filename)) == os.path.abspath(base_dir):
+        main_dir = os.path.dirname(filename)
+    overrides = {os.path.normpath(k): v for k, v in (overrides or {}).items()}
     with _LOCK:
         _reusable(ks_version)  # an unknown version is a usage problem, raised here
-        return _lint(text, filename, profile, ks_version, base_dir)
+        return _lint(text, filename, profile, ks_version, base_dir, overrides, main_dir)
 
 
-def _lint(text, filename, profile, ks_version, base_dir):
+def _lint(text, filename, profile, ks_version, base_dir, overrides=None, main_dir=None):
     findings = _Findings()
     try:
-        expansion = expand_includes(text, base_dir)
+        expansion = expand_includes(text, base_dir, out=_Expansion(overrides, main_dir))
     except _BoundError as exc:
         raise LintInputError(exc.message, filename, exc.line) from None
-    try:
-        handler, data, addon_errors, expansion = parse_kickstart(text, base_dir, ks_version,
-                                                                 expansion)
-    except Exception as exc:  # noqa: BLE001 - pykickstart raises more than KickstartError
-        lineno = getattr(exc, "lineno", None)
-        if not isinstance(lineno, int) or not 0 < lineno <= len(expansion.lines):
-            lineno = _unsplittable_line(expansion)
-        findings.add("ks-syntax", _syntax_message(exc, expansion, lineno),
-                     line=_line_of(expansion)(lineno))
-        return make_report(findings.items, filename)
-    return _judge(handler, data, addon_errors, expansion, profile, filename, findings)
+    state = _State(text, filename, base_dir, expansion)
+    parsed = _parse_all(expansion, base_dir, ks_version, findings)
+    if parsed is None:
+        state.raw = findings.items
+        state.report = _placed_report(findings.items, expansion, filename)
+        return state
+    state.parsed = True
+    state.handler, state.data, addon_errors = parsed
+    _judge(state, addon_errors, profile, findings)
+    state.raw = findings.items
+    state.report = _placed_report(findings.items, expansion, filename)
+    return state
+
+
+def _parse_all(expansion, base_dir, ks_version, findings):
+    """``(handler, data, addon_errors)``, or None with an ONN107 finding for each
+    error pykickstart raises: it stops at the first, so the line is blanked and the text
+    parsed again, up to :data:`MAX_PARSE_ERRORS` errors and :data:`MAX_PARSE_WORK` lines
+    (a section header is not blanked: its body would turn into commands)."""
+    lines = expansion.lines
+    work, failed, seen, first, modes = 0, False, set(), 1, None
+    while True:
+        work += len(lines)
+        try:
+            handler, data, addon_errors, _exp = parse_kickstart(None, base_dir, ks_version,
+                                                                expansion)
+        except Exception as exc:  # noqa: BLE001 - pykickstart raises more than KickstartError
+            failed = True
+            lineno = getattr(exc, "lineno", None)
+            if not isinstance(lineno, int) or not 0 < lineno <= len(lines):
+                lineno = _unsplittable_line(expansion)
+            if lineno in seen:      # blanking it did not help (a section left open...)
+                break
+            seen.add(lineno)
+            findings.add("ks-syntax", _syntax_message(exc, expansion, lineno), line=lineno)
+            if lineno is None or lines[lineno - 1].lstrip().startswith("%") or \
+                    len(findings.items) >= MAX_PARSE_ERRORS or work > MAX_PARSE_WORK:
+                break
+            if expansion.lines is lines:     # blank a copy: the state keeps the text
+                lines = expansion.lines = list(lines)
+            # The lines up to an error in a command parsed: the next parse reads only the
+            # rest, so a kickstart costs about one parse more (not in a section: its body
+            # would turn into commands).
+            if modes is None:
+                splitting = _Splitting()
+                modes = [splitting.mode(line) for line in lines]
+            if modes[lineno - 1] == "command":
+                for number in range(first, lineno):
+                    lines[number - 1] = "#\n"
+                first = lineno
+            origin = expansion.origins.get(lineno)
+            if origin is None:
+                lines[lineno - 1] = "#\n"
+            else:
+                # One error per included file: a file that is no kickstart (a secret of
+                # the machine) must not be quoted back line by line.
+                for number, other in expansion.origins.items():
+                    if other.path == origin.path:
+                        lines[number - 1] = "#\n"
+            continue
+        if failed:
+            break
+        return handler, data, addon_errors
+    return None
 
 
 def _unsplittable_line(expansion):
@@ -661,15 +843,48 @@ def lint_file(path, profile=None, ks_version=DEFAULT_KS_VERSION):
         data = sys.stdin.buffer.read(MAX_EXPANDED_BYTES + 1)
         return lint_text(data, filename="<stdin>", profile=profile, ks_version=ks_version,
                          base_dir=os.getcwd())
+    data = read_kickstart(path)
+    return lint_text(data, filename=path, profile=profile, ks_version=ks_version,
+                     base_dir=os.path.dirname(os.path.abspath(path)))
+
+
+def read_kickstart(path):
+    """The bytes of the kickstart at *path* (at most one byte past the bound: /dev/zero or
+    a huge file ends there). Raises :class:`LintInputError`."""
     try:
-        # Read at most one byte past the bound: /dev/zero or a huge file ends here.
         with open(path, "rb") as handle:
-            data = handle.read(MAX_EXPANDED_BYTES + 1)
+            return handle.read(MAX_EXPANDED_BYTES + 1)
     except OSError as exc:
         raise LintInputError(_("cannot read %(file)s: %(error)s")
                              % {"file": path, "error": exc.strerror or exc}) from None
-    return lint_text(data, filename=path, profile=profile, ks_version=ks_version,
-                     base_dir=os.path.dirname(os.path.abspath(path)))
+
+
+def kickstarts_in(paths):
+    """*paths* with every directory replaced by the ``*.ks`` files in it (sorted, not
+    recursive); ``-`` and files are kept as they are."""
+    out = []
+    for path in paths:
+        if path != "-" and os.path.isdir(path):
+            try:
+                names = sorted(os.listdir(path))
+            except OSError as exc:
+                raise LintInputError(_("cannot read %(file)s: %(error)s")
+                                     % {"file": path, "error": exc.strerror or exc}) from None
+            out.extend(os.path.join(path, n) for n in names if n.endswith(".ks")
+                       and os.path.isfile(os.path.join(path, n)))
+        else:
+            out.append(path)
+    return out
+
+
+def lint_paths(paths, profile=None, ks_version=DEFAULT_KS_VERSION):
+    """Lint files and directories (each ``*.ks`` file in a directory): yields ``(path,
+    report or LintInputError)`` in order, so one unreadable file does not stop the rest."""
+    for path in kickstarts_in(paths):
+        try:
+            yield path, lint_file(path, profile=profile, ks_version=ks_version)
+        except LintInputError as exc:
+            yield path, exc
 
 
 def exit_code(report, strict=False):
@@ -679,65 +894,123 @@ def exit_code(report, strict=False):
     return report.exit_code(strict)
 
 
-def _judge(handler, data, addon_errors, expansion, profile, filename, findings):
-    resolved = None
-    if addon_errors:
-        for exc in addon_errors:
-            findings.add("ks-addon", exc.message or str(exc), line=exc.lineno)
-    else:
-        resolved = _resolve(data, profile, findings)
-    findings.profile = resolved
+_DYNAMIC_MESSAGES = {
+    "pre": N_("%%include %(path)s is written by a %%pre script: the partitioning is "
+              "generated at install time and cannot be judged here."),
+    "missing": N_("%%include %(path)s does not exist here: what it adds (often the "
+                  "partitioning) cannot be judged statically."),
+    "loop": N_("%%include %(path)s is nested too deeply or includes itself; it was not "
+               "read."),
+    "special": N_("%%include %(path)s is not a regular file; it was not read."),
+    "binary": N_("%%include %(path)s is not a text file (NUL bytes or not UTF-8); it was "
+                 "not read."),
+}
 
-    for line, path, reason in expansion.dynamic:
-        if reason == "pre":
-            message = _("%%include %(path)s is written by a %%pre script: the partitioning "
-                        "is generated at install time and cannot be judged here.")
-        elif reason == "missing":
-            message = _("%%include %(path)s does not exist here: what it adds (often the "
-                        "partitioning) cannot be judged statically.")
-        elif reason == "loop":
-            message = _("%%include %(path)s is nested too deeply or includes itself; it was "
-                        "not read.")
-        elif reason == "special":
-            message = _("%%include %(path)s is not a regular file; it was not read.")
-        elif reason == "binary":
-            message = _("%%include %(path)s is not a text file (NUL bytes or not UTF-8); it "
-                        "was not read.")
-        else:
-            message = _("%%include %(path)s cannot be read; what it adds cannot be judged.")
-        findings.add("ks-dynamic", message % {"path": _short(path, 80)}, line=line,
+
+def _judge(state, addon_errors, profile, findings):
+    expansion, data = state.expansion, state.data
+    for exc in addon_errors:
+        findings.add("ks-addon", exc.message or str(exc), line=exc.lineno)
+    # The overrides that were read are judged against the profile even when others were
+    # not: every problem of the section at once. The layout is judged only when none.
+    resolved = _resolve(data, profile, findings, state.base_dir)
+    if addon_errors:
+        resolved = None
+    findings.profile = state.profile = resolved
+
+    for _line, path, reason, pline in expansion.dynamic:
+        message = _(_DYNAMIC_MESSAGES.get(
+            reason, N_("%%include %(path)s cannot be read; what it adds cannot be judged.")))
+        findings.add("ks-dynamic", message % {"path": _short(path, 80)}, line=pline,
                      hint=_("The addon checks the real layout during the installation "
                             "(%%addon %(name)s --mode=enforce).") % {"name": "org_ovirt_node"})
+    _contradictions(expansion, findings)
+    _partitioning(state, findings)
 
-    _partitioning(handler, expansion, resolved, filename, findings)
-    return make_report(findings.items, filename)
 
-
-def _resolve(data, profile, findings):
-    """The profile to judge against, or None (with an ONN106 finding) when there is none."""
+def _resolve(data, profile, findings, base_dir="."):
+    """The profile to judge against, or None (with an ONN106 finding) when there is none.
+    Every override that does not fit the profile is reported (each is applied on what the
+    ones before it made; a failing one is skipped); a relative ``--profile`` path is read
+    from the kickstart's folder, like ``%include``."""
+    from org_ovirt_node.kickstart.addon import OvirtNodeData, limit_quoted
     from org_ovirt_node.profile import ProfileError
-    base = profile
+    name = data.profile
+    if isinstance(name, str) and (os.sep in name or name.endswith((".yaml", ".yml"))) \
+            and not os.path.isabs(name) and os.path.exists(os.path.join(base_dir, name)):
+        data.profile = os.path.join(base_dir, name)
     try:
+        base = profile
         if base is None:
             try:
                 base = load_profile_cached(data.profile)
             except ProfileError:
                 # resolve_profile words the problem with the %addon line.
                 return data.resolve_profile()
-        return data.resolve_profile(base=base) if data.seen else base
+        if not data.seen:
+            return base
     except Exception as exc:  # noqa: BLE001 - resolve_profile raises KickstartParseError
-        from org_ovirt_node.kickstart.addon import limit_quoted
         findings.add("ks-addon", getattr(exc, "message", None) or limit_quoted(exc),
                      line=getattr(exc, "lineno", None))
         return None
+    failed = 0
+    for override in data.overrides:
+        one = OvirtNodeData()
+        one.seen, one.profile, one.header_lineno = True, data.profile, data.header_lineno
+        one.overrides = [override]
+        try:
+            base = one.resolve_profile(base=base)
+        except Exception as exc:  # noqa: BLE001 - resolve_profile raises KickstartParseError
+            failed += 1
+            if failed <= MAX_ADDON_PROBLEMS:
+                findings.add("ks-addon", getattr(exc, "message", None) or limit_quoted(exc),
+                             line=getattr(exc, "lineno", None))
+    if failed > MAX_ADDON_PROBLEMS:
+        findings.add("ks-addon", P_(
+            "%%addon %(name)s: and %(count)d more override that does not fit the profile",
+            "%%addon %(name)s: and %(count)d more overrides that do not fit the profile",
+            failed - MAX_ADDON_PROBLEMS) % {"name": "org_ovirt_node",
+                                            "count": failed - MAX_ADDON_PROBLEMS},
+            line=data.header_lineno)
+    return None if failed else base
 
 
-def _line_of(expansion):
-    def line_of(lineno):
-        if isinstance(lineno, int) and 0 < lineno <= len(expansion.line_map):
-            return expansion.line_map[lineno - 1]
-        return lineno
-    return line_of
+def _contradictions(expansion, findings):
+    """A command given once per kickstart (:data:`_SINGLE_COMMANDS`) given again with
+    other options: pykickstart keeps the last, silently. Often one is in an %include."""
+    splitting = _Splitting()
+    seen = {}
+    for number, line in enumerate(expansion.lines, 1):
+        if splitting.mode(line) != "command" or line.lstrip()[:1] == "%":
+            continue
+        word = line.split(None, 1)[0]
+        if word not in _SINGLE_COMMANDS:
+            continue
+        try:
+            words = fast_split(line, comments=True)
+        except ValueError:
+            continue
+        first = seen.get(word)
+        if first is None:
+            seen[word] = (number, words)
+            continue
+        if first[1] != words:
+            findings.add("ks-inconsistent",
+                         _("%(command)s is given again (first at %(first)s) with other "
+                           "options; only this one counts.")
+                         % {"command": word, "first": _line_name(expansion, first[0])},
+                         line=number,
+                         hint=_("Keep one %(command)s command, in one file.")
+                         % {"command": word})
+        seen[word] = (number, words)
+
+
+def _line_name(expansion, pline):
+    """``file:line`` of parser line *pline* for a message (the file as named)."""
+    origin = expansion.origins.get(pline)
+    if origin is not None:
+        return "%s:%d" % (_short(origin.display, 80), origin.line)
+    return _("line %(line)d") % {"line": expansion.line_map[pline - 1]}
 
 
 def _has_manual(handler):
@@ -749,12 +1022,12 @@ def _has_manual(handler):
                 or getattr(getattr(handler, "btrfs", None), "btrfsList", None))
 
 
-def _partitioning(handler, expansion, profile, filename, findings):
-    line_of = _line_of(expansion)
+def _partitioning(state, findings):
+    handler, expansion, profile = state.handler, state.expansion, state.profile
     autopart = getattr(handler, "autopart", None)
     dynamic = bool(expansion.dynamic)
     if autopart is not None and getattr(autopart, "autopart", False):
-        _autopart(autopart, line_of(autopart.lineno), profile, findings)
+        _autopart(autopart, autopart.lineno, profile, findings)
         return
     if not _has_manual(handler):
         if not dynamic:
@@ -769,14 +1042,76 @@ def _partitioning(handler, expansion, profile, filename, findings):
         return  # the %addon problem is reported; nothing to judge against
     from org_ovirt_node.checker import RULES, Context, run_rules
     from org_ovirt_node.kickstart.reader import layout_from_handler
-    layout, issues = layout_from_handler(handler, profile, origin=filename, line_of=line_of)
+    # Devices carry the parser's lines; findings are placed in their files at the end.
+    layout, issues = layout_from_handler(handler, profile, origin=state.filename,
+                                         line_of=_same)
+    state.layout = layout
     ctx = Context(layout, profile)
-    ctx.handler, ctx.line_of, ctx.issues = handler, line_of, issues
+    ctx.handler, ctx.line_of, ctx.issues = handler, _same, issues
     table = dict(RULES)
     table.update(KICKSTART_RULES)
-    for finding in run_rules(ctx, table, only=PARTIAL_RULES if dynamic else None):
-        findings.items.append(_soften_growing(finding, layout))
+    judged = [_soften_growing(f, layout)
+              for f in run_rules(ctx, table, only=PARTIAL_RULES if dynamic else None)]
+    if any(f.rule in _HINT_RULES for f in judged):
+        # Hints in the kickstart's terms: the option and value to write on the line.
+        from org_ovirt_node.kickstart.fixer import kickstart_hints
+        judged = kickstart_hints(state, judged)
+    findings.items.extend(judged)
 
+
+def _same(lineno):
+    return lineno
+
+
+# --- placing findings -----------------------------------------------------------------
+_SEVERITY_RANK = {catalog.ERROR: 0, catalog.WARNING: 1, catalog.INFO: 2}
+
+
+def _relocate(finding, expansion, filename):
+    """*finding* (parser line) as a :class:`LintFinding` in the linted file's lines, with
+    the included file's own line when it is about one; and its sort key."""
+    pline = finding.line
+    values = {f.name: getattr(finding, f.name) for f in dataclasses.fields(Finding)}
+    if not isinstance(pline, int) or not 0 < pline <= len(expansion.line_map):
+        return LintFinding(**values), (0, ())
+    values["line"] = expansion.line_map[pline - 1]
+    origin = expansion.origins.get(pline)
+    if origin is None:
+        return LintFinding(**values), (values["line"], ())
+    via = tuple("%s:%d" % (filename if name is None else name, line)
+                for name, line in origin.via)
+    key = (values["line"], tuple(line for _name, line in origin.via[1:]) + (origin.line,))
+    return LintFinding(file=origin.display, file_line=origin.line, included_from=via,
+                       **values), key
+
+
+def _placed_report(items, expansion, filename):
+    """The report: findings in file and line order (those without a line first; the lines
+    of an included file at its %include line), errors first on one line, rule order
+    otherwise."""
+    placed = [_relocate(f, expansion, filename) for f in items]
+    placed.sort(key=lambda pair: (pair[1], _SEVERITY_RANK.get(pair[0].severity, 3)))
+    return Report(tuple(f for f, _key in placed), origin=filename)
+
+
+def render_text(report, origin=None, hints=True):
+    """``file:line: severity: CODE message`` lines (plus an indented hint), a finding in
+    an included file at that file's line, followed by where it is included from."""
+    where = origin if origin is not None else report.origin
+    lines = []
+    for f in report.findings:
+        if getattr(f, "file", None):
+            loc = "%s:%d" % (f.file, f.file_line)
+        else:
+            loc = "%s:%d" % (where, f.line) if f.line else where
+        text = "%s: %s: %s %s" % (loc, f.severity, f.code, f.message)
+        if getattr(f, "included_from", ()):
+            text += " " + _("(included from %(where)s)") % {
+                "where": ", ".join(f.included_from)}
+        lines.append(text)
+        if hints and f.hint:
+            lines.append("    %s" % f.hint)
+    return "\n".join(lines)
 
 def _soften_growing(finding, layout):
     """A ``--grow`` device below its minimum gets there only if the disks have room: that is
@@ -827,7 +1162,8 @@ def _autopart(autopart, line, profile, findings):
     for flag, point in (("noboot", "/boot"), ("nohome", "/home")):
         rule = profile.mounts.get(point)
         if getattr(autopart, flag, False) and rule is not None:
-            slug = "required-mount" if rule.required else "optional-mount"
+            slug = "required-mount" if rule.required else "created-mount" \
+                if getattr(rule, "presence", None) == "created" else "optional-mount"
             findings.add(slug, _("autopart --%(flag)s leaves out %(point)s, which profile "
                                  "%(profile)s wants as a separate mount.")
                          % {"flag": flag, "point": point, "profile": profile.name},
@@ -878,6 +1214,9 @@ def _vg_reserve(ctx):
     hint = _("Write 'volgroup %(vg)s ... --reserved-percent=%(pct)s' so the thin pool can "
              "grow.") % {"vg": vg_dev.name, "pct": "%g" % want_pct}
     if not pct and not space:
+        if "vg-no-reserve" in catalog.CATALOG and ctx.root_pool is not None and \
+                ctx.root_pool.grow:
+            return      # an error of its own (vg-no-reserve), not this warning too
         message = _("Volume group %(vg)s keeps no reserve; profile %(profile)s wants "
                     "%(pct)s %% of it free (at least %(min)s) for the thin pool to grow.") % {
                         "vg": vg_dev.name, "profile": profile.name, "pct": "%g" % want_pct,
