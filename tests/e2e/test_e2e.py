@@ -46,6 +46,7 @@ step uname uname -r
 
 # --- read-only discovery for plan, first of all (the digest of vdc spans it too) -------
 step p_auto $ONL plan --disks=auto --format kickstart
+step p_auto_all $ONL plan --disks=auto --max-disks all --format kickstart
 step p_path $ONL plan --disk /dev/vdc
 
 # --- (c) too small: refused before anything is written --------------------------------
@@ -297,11 +298,18 @@ def test_plan_discovers_real_disks_read_only(boot):
     from pykickstart.parser import KickstartParser
     from pykickstart.version import RHEL9, makeVersion
 
-    text = boot.step("p_auto")
-    handler = makeVersion(RHEL9)
-    KickstartParser(handler).readKickstartFromString(text)
-    # Every empty virtio disk is found and used (vdg is the harness's results disk, still
-    # empty at that point); the 9p root and anything else are not disks.
+    def parsed(step):
+        handler = makeVersion(RHEL9)
+        KickstartParser(handler).readKickstartFromString(boot.step(step))
+        return handler
+
+    # By default one disk: the smallest that holds the profile (64 GiB; vda first by name),
+    # never the 20 and 16 GiB ones, which are listed as skipped with their reason.
+    assert parsed("p_auto").ignoredisk.onlyuse == ["vda"]
+    assert "vdc" in boot.err("p_auto") and "vdf" in boot.err("p_auto")
+    handler = parsed("p_auto_all")
+    # --max-disks all: every empty virtio disk is found and used (vdg is the harness's
+    # results disk, still empty at that point); the 9p root and anything else are not disks.
     disks = ["vda", "vdb", "vdc", "vdd", "vde", "vdf", "vdg"]
     assert sorted(handler.ignoredisk.onlyuse) == disks
     assert {p.disk for p in handler.partition.partitions if p.disk} <= set(disks)
