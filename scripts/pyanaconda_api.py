@@ -296,6 +296,12 @@ DBUS_MEMBERS = (
     ("partitioning/interactive/scheduler_interface.py", "DestroyDevice", 1),
     ("partitioning/interactive/scheduler_interface.py", "AddDevice", 1),
     ("partitioning/interactive/scheduler_interface.py", "ChangeDevice", 2),
+    ("partitioning/interactive/scheduler_interface.py", "GenerateDeviceFactoryRequest", 1),
+    # the scheduler's device tree derives from DeviceTreeInterface (Viewer + Handler)
+    ("devicetree/viewer_interface.py", "GetDevices", 0),
+    ("devicetree/viewer_interface.py", "GetMountPoints", 0),
+    ("devicetree/viewer_interface.py", "GetDeviceData", 1),
+    ("devicetree/handler_interface.py", "SetDeviceMountOptions", 2),
 )
 
 

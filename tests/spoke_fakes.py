@@ -5,12 +5,21 @@ fixture (private dbus-daemon, the real addon service, Storage's DeviceTree servi
 blivet layouts). No tests here; the module is named for the folder's naming rule.
 
 The Storage module has what the spokes call: ``CreatePartitioning`` (an INTERACTIVE
-partitioning whose device tree records ``DestroyDevice``/``AddDevice``/``ChangeDevice``,
-configure and validate tasks), ``DiskSelection.SelectedDisks``, ``ApplyPartitioning``
-(serves the layout of the test's choice from then on and emits ``AppliedPartitioning``
-changed, as Anaconda's Storage module does), ``ResetPartitioning`` and
-``ScanDevicesWithTask``. It is not Anaconda's storage code (that needs blivet and
-libblockdev versions Debian 12 lacks for main); only the spokes' calls are real.
+partitioning), ``DiskSelection.SelectedDisks``, ``ApplyPartitioning`` (serves what the
+partitioning built from then on and emits ``AppliedPartitioning`` changed, as Anaconda's
+Storage module does), ``ResetPartitioning`` and ``ScanDevicesWithTask``. A partitioning's
+device tree (:class:`Scheduler`: the Viewer, Handler and Scheduler members the spokes use,
+each in the interface Anaconda declares it in) works on a copy of the applied layout's real
+blivet model, as Anaconda's interactive partitioning works on a copy of the storage:
+``AddDevice``/``ChangeDevice`` run blivet's device factory with the arguments Anaconda's
+``AddDeviceTask``/``ChangeDeviceTask`` give it (so the factory trims thin LVs as it does in
+the installer), ``DestroyDevice`` follows Anaconda's rules (a disk is only initialized: it
+must be empty), ``SetDeviceMountOptions`` sets the format's options,
+``GenerateDeviceFactoryRequest`` describes a device as Anaconda's ``utils`` does. Every
+call is also recorded (``calls``). Not Anaconda's storage code (that needs blivet and
+libblockdev versions Debian 12 lacks for main; checked against rhel-9, rhel-10 and main's
+``handler_interface.py``, ``viewer_interface.py``, ``scheduler_interface.py`` and
+``partitioning/interactive/{add_device,change_device,utils}.py``).
 """
 import pytest
 import service_helpers as H
@@ -23,6 +32,7 @@ from dasbus.server.interface import dbus_interface  # noqa: E402
 from dasbus.server.property import PropertiesInterface, emits_properties_changed  # noqa: E402
 from dasbus.typing import (  # noqa: E402
     Bool,
+    Dict,
     List,
     ObjPath,
     Str,
@@ -30,6 +40,9 @@ from dasbus.typing import (  # noqa: E402
     Variant,
     get_native,
     get_variant,
+)
+from pyanaconda.modules.common.structures.device_factory import (  # noqa: E402
+    DeviceFactoryRequest,
 )
 from pyanaconda.modules.common.structures.validation import ValidationReport  # noqa: E402
 
@@ -77,22 +90,199 @@ class DoneTask:
         return get_variant(Structure, ValidationReport.to_structure(self.report))
 
 
-@dbus_interface("org.fedoraproject.Anaconda.Modules.Storage.DeviceTree.Handler")
-class Scheduler:
-    """The device tree of one interactive partitioning: records what the spoke does."""
+class Records(dict):
+    """``{key: (device data, format data, mount options)}`` (as
+    ``service_helpers.records_from_blivet``) and the blivet model they were read from."""
 
-    def __init__(self, storage):
-        self.storage = storage
+    def __init__(self, b):
+        super().__init__(H.records_from_blivet(b))
+        self.blivet = b
+
+
+_TREE = "org.fedoraproject.Anaconda.Modules.Storage.DeviceTree"
+# blivet.devicefactory.DEVICE_TYPE_*: LVM, BTRFS, LVM_THINP (pyanaconda.core.storage)
+_CONTAINER_TYPES = (0, 3, 5)
+_PARTITION_ONLY = ("efi", "macefi", "prepboot", "biosboot", "appleboot")
+
+
+@dbus_interface(_TREE + ".Viewer")
+class SchedulerViewer:
+    """The Viewer members of a partitioning's device tree, read from its blivet model."""
+
+    def __init__(self, storage, b):
+        self.storage, self.blivet = storage, b
         self.calls = []
 
+    def _device(self, key):
+        device = self.blivet.devicetree.get_device_by_name(key, hidden=True)
+        if device is None:
+            raise ValueError("Unknown device %s." % key)    # UnknownDeviceError there
+        return device
+
+    def _record(self, key):
+        return H.records_from_blivet(self.blivet)[key]
+
+    def GetDevices(self) -> List[Str]:  # noqa: N802
+        return [d.name for d in self.blivet.devices]
+
+    def GetMountPoints(self) -> Dict[Str, Str]:  # noqa: N802
+        return {d.format.mountpoint: d.name for d in self.blivet.devices
+                if getattr(d.format, "mountpoint", None)}
+
+    def GetDeviceData(self, name: Str) -> Structure:  # noqa: N802
+        return H._variant_dict(self._record(name)[0])
+
+
+@dbus_interface(_TREE + ".Handler")
+class SchedulerHandler(SchedulerViewer):
+    def GetDeviceMountOptions(self, name: Str) -> Str:  # noqa: N802
+        return self._device(name).format.options or ""
+
+    def SetDeviceMountOptions(self, name: Str, mount_options: Str):  # noqa: N802
+        """As Anaconda's handler: the format's options, None for "" (blivet's default)."""
+        self.calls.append(("SetDeviceMountOptions", name, mount_options))
+        self._device(name).format.options = mount_options or None
+
+
+@dbus_interface(_TREE + ".Scheduler")
+class Scheduler(SchedulerHandler):
+    """The device tree of one interactive partitioning: changes a copy of the applied
+    blivet model the way Anaconda's scheduler does, and records each call."""
+
+    def IsDevice(self, name: Str) -> Bool:  # noqa: N802
+        return self.blivet.devicetree.get_device_by_name(name, hidden=True) is not None
+
+    def GenerateDeviceFactoryRequest(self, name: Str) -> Structure:  # noqa: N802
+        self.calls.append(("GenerateDeviceFactoryRequest", name))
+        return DeviceFactoryRequest.to_structure(self._generate(self._device(name)))
+
     def DestroyDevice(self, device_name: Str):  # noqa: N802
+        """Anaconda's ``utils.destroy_device``: a disk is (re)initialized, which blivet
+        refuses while it holds partitions; any other device must be a leaf."""
         self.calls.append(("DestroyDevice", device_name))
+        device = self._device(device_name)
+        if device.is_disk:
+            self.blivet.initialize_disk(device)
+            return
+        self.blivet.destroy_device(device)
+        if device.type == "partition" and device.disk and \
+                not all(p.exists for p in device.disk.children):
+            from blivet.partitioning import do_partitioning
+            do_partitioning(self.blivet)
 
     def AddDevice(self, request: Structure):  # noqa: N802
+        """Anaconda's ``AddDeviceTask``: complete the request, find a new (else the
+        existing) container, ``factory_device`` with the request's arguments."""
+        from blivet import devicefactory
+        from blivet.errors import StorageError
+        from blivet.size import Size
         self.calls.append(("AddDevice", get_native(request)))
+        data = DeviceFactoryRequest.from_structure(request)
+        if not data.format_type:
+            data.format_type = self.blivet.get_fstype(data.mount_point)
+        if data.mount_point.lower() in ("swap", "biosboot", "prepboot"):
+            data.mount_point = ""
+        if data.mount_point.startswith("/boot") or data.format_type in _PARTITION_ONLY:
+            data.device_type = devicefactory.DEVICE_TYPE_PARTITION
+            data.device_encrypted = False
+        for existing in (False, True):
+            factory = devicefactory.get_device_factory(
+                self.blivet, device_type=data.device_type,
+                size=Size(data.device_size) if data.device_size else None)
+            container = factory.get_container(allow_existing=existing)
+            if existing and not container:
+                raise ValueError("No existing container found.")
+            if container:
+                data.disks = [d.name for d in container.disks]
+                data.container_size_policy = self._size_policy(container)
+                if existing:
+                    data.container_name = container.name
+            try:
+                self.blivet.factory_device(**self._factory_arguments(data))
+                return
+            except StorageError:
+                if existing:
+                    raise
 
     def ChangeDevice(self, request: Structure, original_request: Structure):  # noqa: N802
+        """Anaconda's ``ChangeDeviceTask`` for a device not on disk yet (the test layouts
+        are all scheduled): nothing if both requests are equal, else the device replaced
+        through ``factory_device`` (removed first if its type or container changes)."""
         self.calls.append(("ChangeDevice", get_native(request), get_native(original_request)))
+        new = DeviceFactoryRequest.from_structure(request)
+        old = DeviceFactoryRequest.from_structure(original_request)
+        if get_native(request) == get_native(original_request):
+            return
+        device = self._device(new.device_spec)
+        if device.raw_device.exists:
+            raise ValueError("The stand-in changes only devices not on disk yet.")
+        if old.device_type != new.device_type or (
+                old.container_name and new.container_name != old.container_name):
+            self.DestroyDevice(new.device_spec)
+            new.device_spec = ""
+        self.blivet.factory_device(**self._factory_arguments(new))
+
+    # --- Anaconda's partitioning/interactive/utils.py, for the devices of the tests ---------
+    @staticmethod
+    def _size_policy(container):
+        from blivet import devicefactory
+        from blivet.size import Size
+        size = getattr(container, "size_policy", container.size)
+        if size is None:
+            return devicefactory.SIZE_POLICY_AUTO
+        return Size(size).get_bytes() if size > 0 else size
+
+    def _factory_arguments(self, data):
+        """``get_device_factory_arguments`` (no RAID in the test layouts)."""
+        from blivet.size import Size
+        tree = self.blivet.devicetree
+        policy = data.container_size_policy
+        return dict(
+            device_type=data.device_type,
+            device=tree.get_device_by_name(data.device_spec) if data.device_spec else None,
+            disks=[tree.get_device_by_name(d) for d in data.disks],
+            mountpoint=data.mount_point or None, fstype=data.format_type or None,
+            label=data.label or None, luks_version=data.luks_version or None,
+            device_name=data.device_name or None, size=Size(data.device_size) or None,
+            encrypted=data.device_encrypted, container_name=data.container_name or None,
+            container_size=policy if policy <= 0 else Size(policy),
+            container_encrypted=data.container_encrypted)
+
+    def _generate(self, device):
+        """``generate_device_factory_request``: the device as a request to change it."""
+        from blivet import devicefactory
+        from blivet.devices import LUKSDevice
+        device_type = devicefactory.get_device_type(device)
+        if device_type is None:
+            raise ValueError("Unsupported type of %s." % device.name)
+        data = DeviceFactoryRequest()
+        raw = device.raw_device
+        data.device_spec = device.name
+        data.device_name = getattr(raw, "lvname", raw.name)
+        data.device_size = device.size.get_bytes()
+        data.device_type = device_type
+        data.reformat = not device.format.exists
+        data.format_type = device.format.type or ""
+        data.device_encrypted = isinstance(device, LUKSDevice)
+        data.luks_version = raw.format.luks_version if raw.format.type == "luks" else ""
+        data.label = getattr(device.format, "label", "") or ""
+        data.mount_point = getattr(device.format, "mountpoint", "") or ""
+        level = getattr(raw, "level", None) or getattr(raw, "data_level", None)
+        data.device_raid_level = level.name if level else ""
+        disks = device.req_disks if hasattr(device, "req_disks") and not device.exists \
+            else device.disks
+        data.disks = [d.name for d in disks]
+        if device_type not in _CONTAINER_TYPES:
+            return data
+        container = devicefactory.get_device_factory(
+            self.blivet, device_type=device_type, device=raw).get_container()
+        if container:
+            data.container_spec = container.name
+            data.container_name = container.name
+            data.container_encrypted = container.encrypted
+            data.container_raid_level = ""
+            data.container_size_policy = self._size_policy(container)
+        return data
 
 
 @dbus_interface("org.fedoraproject.Anaconda.Modules.Storage.Partitioning.Interactive")
@@ -124,14 +314,14 @@ class DiskSelection:
 class Storage(PropertiesInterface):
     """Records the partitionings the spokes create and apply."""
 
-    def __init__(self, peer):
+    def __init__(self, peer, model):
         super().__init__()
         self.peer = peer
+        self.model = model      # the applied layout's blivet model (a partitioning copies it)
         self.created = []       # (method, path, Partitioning, Scheduler)
         self.applied = []       # paths
         self.objects = {}
         self.validation = ValidationReport()    # what validating a partitioning reports
-        self.next_layout = None                 # records served once a partitioning applies
         self._applied = ""
 
     def publish(self, obj, kind="Task"):
@@ -141,7 +331,7 @@ class Storage(PropertiesInterface):
         return path
 
     def CreatePartitioning(self, method: Str) -> ObjPath:  # noqa: N802
-        tree = Scheduler(self)
+        tree = Scheduler(self, self.model.copy())
         tree_path = self.publish(tree, "DeviceTree")
         part = Partitioning(self, tree_path)
         path = self.publish(part, "Partitioning")
@@ -155,8 +345,8 @@ class Storage(PropertiesInterface):
     @emits_properties_changed
     def ApplyPartitioning(self, partitioning: ObjPath):  # noqa: N802
         self.applied.append(partitioning)
-        if self.next_layout is not None:
-            self.peer.serve(self.next_layout)
+        tree = next(t for _m, path, _p, t in self.created if path == partitioning)
+        self.peer.serve(Records(tree.blivet))
         self._applied = partitioning
         self.report_changed_property("AppliedPartitioning")
 
@@ -196,16 +386,18 @@ class CountingAddon:
 
 
 def repair_plan_structure(changes, refusals=(), can_apply=True):
-    """A ``GetRepairPlan()`` answer as dasbus hands it to the client."""
-    from pyanaconda.modules.common.structures.device_factory import DeviceFactoryRequest
+    """A ``GetRepairPlan()`` answer as dasbus hands it to the client. *changes*: tuples
+    ``(action, mount point, description, request fields[, device[, mount options]])``."""
     items = []
-    for action, mount, description, fields in changes:
+    for action, mount, description, fields, *rest in changes:
+        device, options = (tuple(rest) + ("", ""))[:2]
         request = DeviceFactoryRequest()
         for key, value in fields.items():
             setattr(request, key, value)
         items.append({
             "action": get_variant(Str, action), "mount-point": get_variant(Str, mount),
             "description": get_variant(Str, description),
+            "device": get_variant(Str, device), "mount-options": get_variant(Str, options),
             "request": get_variant(Structure, DeviceFactoryRequest.to_structure(request)),
             "original-request": get_variant(Structure, DeviceFactoryRequest.to_structure(
                 DeviceFactoryRequest()))})
@@ -238,7 +430,7 @@ class Peer:
         self.bus = AddressedMessageBus(self._address)
         self.obj = H.make_device_tree_interface()(self._records)
         self.bus.publish_object(H.DEVICE_TREE_PATH, self.obj)
-        self.storage = Storage(self)
+        self.storage = Storage(self, self._records.blivet)
         self.bus.publish_object(STORAGE_PATH, self.storage)
         self.selection = DiskSelection()
         self.selection.disks = sorted(k for k, (d, _f, _o) in self._records.items()
@@ -250,8 +442,9 @@ class Peer:
         self.bus.disconnect()
 
     def serve(self, records):
-        """Serve another layout from now on."""
+        """Serve another layout (:class:`Records`) from now on; partitionings start from it."""
         self.obj.records = records
+        self.storage.model = records.blivet
 
     def stop(self):
         self.loop.quit()
@@ -260,7 +453,7 @@ class Peer:
 
 @pytest.fixture(scope="module")
 def layouts(tmp_path_factory):
-    return {name: H.records_from_blivet(build(tmp_path_factory.mktemp(name)))
+    return {name: Records(build(tmp_path_factory.mktemp(name)))
             for name, build in (("compliant", compliant_tree), ("broken", broken_tree),
                                 ("var-missing", var_missing_tree))}
 

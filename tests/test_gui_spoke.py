@@ -103,7 +103,6 @@ def _make(env, mode, records):
     addon, peer, storage = env
     addon.SetMode(mode)
     peer.serve(records)
-    storage.next_layout = None
     _hub_messages()
     spoke = OvirtNodeSpoke(data=None, storage=None, payload=None)
     counting = CountingAddon(spoke._addon)
@@ -185,11 +184,22 @@ def test_not_ready_while_storage_executes_then_ready_via_hubq(env, layouts):
         shot.close()
 
 
+def _shows_the_result(spoke):
+    """After an action: the table lists the profile's mounts (as the report has them), the
+    progress lines are gone and Anaconda got them through hubQ, as its storage spoke sends
+    them."""
+    rows = [tuple(row)[:2] for row in spoke._mounts]
+    assert rows and rows == [(r.mount, r.kind) for r in spoke._monitor.state.mounts]
+    assert "/var" in [r[0] for r in rows]
+    assert not spoke._messages_label.get_visible()
+    assert "Saving storage configuration" not in spoke._messages_label.get_text()
+    assert ("message", "OvirtNodeSpoke") in _hub_messages()
+
+
 def test_create_preview_then_apply(env, layouts):
     spoke, shot = _make(env, "enforce", layouts["broken"])
     _addon, _peer, storage = env
     try:
-        storage.next_layout = layouts["compliant"]
         created = len(storage.created)
         spoke.on_create_clicked(None)
         _pump()
@@ -199,10 +209,15 @@ def test_create_preview_then_apply(env, layouts):
         shot.save("create-preview")
         spoke.on_apply_clicked(None)
         _settle(spoke)
-        method, path, _part, tree = storage.created[-1]
-        assert method == "INTERACTIVE" and storage.applied[-1] == path
+        # the layout, then the service's repair of what blivet's factory trimmed
+        (method, path, _part, tree), (_m, path2, _p, repair) = storage.created[-2:]
+        assert method == "INTERACTIVE" and storage.applied[-2:] == [path, path2]
         assert [c[0] for c in tree.calls][:1] == ["DestroyDevice"]
+        assert "ChangeDevice" in [c[0] for c in repair.calls]
         assert spoke.completed
+        state = spoke._monitor.state
+        assert state.errors == state.warnings == 0
+        _shows_the_result(spoke)
         shot.save("after-create")
     finally:
         shot.close()
@@ -213,7 +228,6 @@ def test_fix_preview_then_apply(env, layouts):
     spoke, shot = _make(env, "enforce", layouts["var-missing"])
     _addon, _peer, storage = env
     try:
-        storage.next_layout = layouts["compliant"]
         StorageCheckHandler.errors = ["stale"]
         spoke.on_fix_clicked(None)
         _pump()
@@ -223,8 +237,11 @@ def test_fix_preview_then_apply(env, layouts):
         _settle(spoke)
         tree = storage.created[-1][3]
         assert [c[1]["mount-point"] for c in tree.calls if c[0] == "AddDevice"] == ["/var"]
+        assert "ChangeDevice" not in [c[0] for c in tree.calls]
         assert StorageCheckHandler.errors == []
         assert spoke.completed
+        assert "ONN011" not in [g.code for g in spoke._monitor.state.groups]
+        _shows_the_result(spoke)
         shot.save("after-fix")
     finally:
         shot.close()

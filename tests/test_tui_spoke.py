@@ -51,7 +51,6 @@ def spoke(env, layouts):
     addon, peer, storage = env
     addon.SetMode("enforce")
     peer.serve(layouts["broken"])
-    storage.next_layout = layouts["compliant"]
     s, _counting = _make(env)
     return s
 
@@ -187,7 +186,6 @@ def test_storage_change_signal_rereads_once(env, spoke, layouts):
     before = counting.validations
     assert not spoke.completed
     peer.serve(layouts["compliant"])
-    storage.next_layout = None
     from pyanaconda.modules.common.constants.services import STORAGE
     STORAGE.get_proxy().ResetPartitioning()     # emits AppliedPartitioning changed
     context = GLib.MainContext.default()
@@ -209,9 +207,20 @@ def _plans(spoke, changes, refusals=(), can_apply=True):
     spoke._addon._extra["GetRepairPlan"] = lambda: plan
 
 
+def _calls(tree, name):
+    return [c[1:] for c in tree.calls if c[0] == name]
+
+
+def _codes(addon, severity):
+    return sorted({f["code"] for f in _findings(addon) if f["severity"] == severity})
+
+
 def test_create_shows_the_requests_then_applies_them_on_the_selected_disks(env, spoke):
+    """"Create": the disk cleared leaves first, every request added, applied; then the
+    service's repair plan of the result (blivet's factory trims the thin LVs; requests carry
+    no mount options) executed and applied: the re-check finds no error and no warning."""
     from simpleline.render.screen import InputState
-    _addon, _peer, storage = env
+    addon, _peer, storage = env
     if not hasattr(spoke._addon, "GetDeviceRequests"):
         pytest.skip("the addon service has no GetDeviceRequests yet (helper service)")
     created = len(storage.created)
@@ -223,36 +232,72 @@ def test_create_shows_the_requests_then_applies_them_on_the_selected_disks(env, 
     assert "everything on these disks is removed" in screen and disks[0] in screen
     assert len(storage.created) == created          # nothing done before the confirmation
     assert spoke.input(None, "1") == InputState.PROCESSED_AND_REDRAW    # Apply
-    method, path, _part, tree = storage.created[-1]
-    assert method == "INTERACTIVE" and storage.applied[-1] == path
-    assert tree.calls[0] == ("DestroyDevice", disks[0])
-    adds = [c[1] for c in tree.calls if c[0] == "AddDevice"]
+    (method, path, _part, tree), (method2, path2, _part2, repair) = storage.created[-2:]
+    assert method == method2 == "INTERACTIVE" and storage.applied[-2:] == [path, path2]
+    destroyed = [c[0] for c in _calls(tree, "DestroyDevice")]
+    assert destroyed[-1] == disks[0] and len(destroyed) > 1     # the disk last, emptied
+    adds = [c[0] for c in _calls(tree, "AddDevice")]
     assert adds and any(a["mount-point"] == "/" for a in adds)
+    # the repair: trimmed LVs grown, each from Anaconda's own request of it with only the
+    # size changed; then the mount options (never through ChangeDevice)
+    grows = _calls(repair, "ChangeDevice")
+    assert grows and all(new["device-size"] > old["device-size"] for new, old in grows)
+    assert all(dict(old, **{"device-size": new["device-size"]}) == new for new, old in grows)
+    assert [c[0] for c in _calls(repair, "GenerateDeviceFactoryRequest")] == \
+        [new["device-spec"] for new, _old in grows]
+    options = dict(_calls(repair, "SetDeviceMountOptions"))
+    assert options["onn-root"] == options["onn-var"] == "defaults,discard"
+    assert not _errors(addon) and _codes(addon, "warning") == []
     assert spoke.completed
-    assert "fits profile ovirt-node" in _screen(spoke)
+    screen = _screen(spoke)
+    assert "The planned layout fits profile ovirt-node." in screen
+    assert "Saving storage configuration..." not in screen      # progress, not a result
 
 
 def test_fix_shows_the_plan_applies_it_and_updates_the_checker_report(env, spoke, layouts):
+    """An "add" change: AddDevice, then the new device's mount options, found through
+    GetMountPoints (its name is only known after AddDevice)."""
     from pyanaconda.ui.helpers import StorageCheckHandler
     _addon, peer, storage = env
     peer.serve(layouts["var-missing"])
     spoke._monitor.refresh_now()
-    _plans(spoke, [("add", "/var", "Add /var: thin LV, 15 GiB, xfs",
-                         {"device_type": 5, "mount_point": "/var", "device_size": 15 * GiB,
-                          "format_type": "xfs", "container_name": "onn"})])
+    _plans(spoke, [("add", "/var", "Add /var: thin LV, 5 GiB, xfs",
+                    {"device_type": 5, "mount_point": "/var", "device_size": 5 * GiB,
+                     "format_type": "xfs", "device_name": "var", "container_name": "onn"},
+                    "", "defaults,discard")])
     StorageCheckHandler.errors = ["an old error of Installation Destination"]
     _screen(spoke)
     spoke.input(None, "2")
     screen = _screen(spoke)
-    assert "Fix my layout will:" in screen and "Add /var: thin LV, 15 GiB, xfs" in screen
+    assert "Fix my layout will:" in screen and "Add /var: thin LV, 5 GiB, xfs" in screen
     spoke.input(None, "1")          # Apply these changes
     _method, path, _part, tree = storage.created[-1]
     assert storage.applied[-1] == path
-    assert [c[0] for c in tree.calls] == ["AddDevice"]
+    assert [c[0] for c in tree.calls] == ["AddDevice", "SetDeviceMountOptions"]
     assert tree.calls[0][1]["mount-point"] == "/var"
-    assert tree.calls[0][1]["device-size"] == 15 * GiB
+    assert tree.calls[0][1]["device-size"] == 5 * GiB
+    assert tree.calls[1][1:] == ("onn-var", "defaults,discard")
+    assert peer.obj.records["onn-var"][2] == "defaults,discard"     # what Storage serves now
     assert StorageCheckHandler.errors == []         # Anaconda's report of this apply
-    assert spoke.completed and "Saving storage configuration..." in _screen(spoke)
+    assert spoke.completed
+    assert "Saving storage configuration..." not in _screen(spoke)
+
+
+def test_options_changes_never_reach_change_device(env, spoke, layouts):
+    """An "options" change has no DeviceFactoryRequest (its request is empty):
+    SetDeviceMountOptions of the device the service names, nothing else."""
+    _addon, peer, storage = env
+    peer.serve(layouts["compliant"])
+    spoke._monitor.refresh_now()
+    _plans(spoke, [("options", "/", "Mount / with defaults,discard", {}, "onn-root",
+                    "defaults,discard")])
+    _screen(spoke)
+    spoke.input(None, "2")
+    _screen(spoke)
+    spoke.input(None, "1")
+    tree = storage.created[-1][3]
+    assert tree.calls == [("SetDeviceMountOptions", "onn-root", "defaults,discard")]
+    assert peer.obj.records["onn-root"][2] == "defaults,discard"
 
 
 def test_fix_that_cannot_apply_shows_the_refusals_and_changes_nothing(env, spoke):
@@ -275,15 +320,15 @@ def test_anaconda_refusing_the_partitioning_is_shown_not_applied(env, spoke, mon
     report = ValidationReport()
     report.error_messages = ["Selected disks have too little space"]
     monkeypatch.setattr(storage, "validation", report)
-    _plans(spoke, [("options", "/", "Mount / with discard",
-                         {"device_type": 5, "mount_point": "/", "device_spec": "onn-root"})])
+    _plans(spoke, [("options", "/", "Mount / with discard", {}, "onn-root",
+                    "defaults,discard")])
     applied = len(storage.applied)
     _screen(spoke)
     spoke.input(None, "2")
     _screen(spoke)
     spoke.input(None, "1")
     assert len(storage.applied) == applied
-    assert storage.created[-1][3].calls[0][0] == "ChangeDevice"
+    assert [c[0] for c in storage.created[-1][3].calls] == ["SetDeviceMountOptions"]
     assert not spoke.completed
     assert "Selected disks have too little space" in _screen(spoke).splitlines()
 
@@ -298,25 +343,31 @@ def test_other_keys_go_back_to_the_app_and_ask_nothing(env, spoke):
     assert not spoke.completed
 
 
-def test_fix_with_the_services_own_plan_adds_the_missing_var(env, spoke, layouts):
-    """End to end with the service's GetRepairPlan: /var missing from a thin layout."""
-    _addon, peer, storage = env
+def test_fix_with_the_services_own_plan_adds_var_and_discard(env, spoke, layouts):
+    """End to end with the service's GetRepairPlan: /var missing from a thin layout and no
+    mount has discard (ONN011). After "Fix" the re-check has neither."""
+    addon, peer, storage = env
     if not hasattr(spoke._addon, "GetRepairPlan"):
         pytest.skip("the addon service has no GetRepairPlan yet (helper service)")
     peer.serve(layouts["var-missing"])
     spoke._monitor.refresh_now()
     assert not spoke.completed
+    assert "ONN011" in _codes(addon, "warning") and "ONN002" in _codes(addon, "error")
     _screen(spoke)
     spoke.input(None, "2")
     screen = _screen(spoke)
     assert "Fix my layout will:" in screen and "/var" in screen
     spoke.input(None, "1")
     tree = storage.created[-1][3]
-    adds = [c[1] for c in tree.calls if c[0] == "AddDevice"]
+    adds = [c[0] for c in _calls(tree, "AddDevice")]
     assert [a["mount-point"] for a in adds] == ["/var"]
     assert adds[0]["device-type"] == 5          # DEVICE_TYPE_LVM_THINP
+    assert _calls(tree, "ChangeDevice") == []   # nothing to grow; options never go there
+    options = dict(_calls(tree, "SetDeviceMountOptions"))
+    assert options["onn-var"] == options["onn-root"] == "defaults,discard"
     assert storage.applied[-1] == storage.created[-1][1]
-    assert spoke.completed                      # the fake Storage now serves the compliant tree
+    assert not _errors(addon) and "ONN011" not in _codes(addon, "warning")
+    assert spoke.completed
 
 
 def test_an_unreadable_answer_is_shown_and_blocks_in_enforce_mode(spoke):

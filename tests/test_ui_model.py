@@ -189,6 +189,17 @@ def test_mount_table_rows_and_text_columns():
     assert ui_model.table_lines(()) == []
 
 
+def test_device_kinds_are_translated_for_display(monkeypatch):
+    """The service sends untranslated keys (``thin LV``, ``missing``, ...); the table shows
+    them through gettext, an unknown key as it is."""
+    monkeypatch.setattr(ui_model, "_", lambda text: "<%s>" % text)
+    rows = ui_model.mount_rows([
+        {"mount-point": "/", "device-kind": "thin LV", "status": "ok"},
+        {"mount-point": "/var", "device-kind": "missing", "status": "error"},
+        {"mount-point": "/srv", "device-kind": "zfs?", "status": "ok"}])
+    assert [r.kind for r in rows] == ["<thin LV>", "zfs?", "<missing>"]
+
+
 def test_pool_bar_segments_add_up_and_show_a_missing_reserve():
     pool = {"name": "pool00", "vg": "onn", "size": 60 * GiB, "used": 45 * GiB,
             "free": 15 * GiB, "vg-reserve": 20 * GiB, "vg-free": 5 * GiB}

@@ -250,13 +250,26 @@ def _int(value):
         return 0
 
 
+_DEVICE_KINDS = {"thin LV": N_("thin LV"), "LV": N_("LV"), "partition": N_("partition"),
+                 "disk": N_("disk"), "LUKS": N_("LUKS"), "MD RAID": N_("MD RAID"),
+                 "btrfs": N_("btrfs"), "other": N_("other"), "missing": N_("missing")}
+"""The service's untranslated ``device-kind`` keys (GetLayoutReport) and their msgids."""
+
+
+def device_kind(key):
+    """A ``device-kind`` key translated for display; an unknown key is shown as it is."""
+    return _(_DEVICE_KINDS[key]) if key in _DEVICE_KINDS else key
+
+
 def mount_rows(mounts):
-    """:class:`MountRow` per MountRow structure, sorted by mount point ("/" first)."""
+    """:class:`MountRow` per MountRow structure, sorted by mount point ("/" first), the
+    device kind translated."""
     rows = []
     for mount in sorted(mounts, key=lambda m: _field(m, "mount-point")):
         size, minimum = _int(mount.get("size")), _int(mount.get("minimum"))
         status = _field(mount, "status") or "ok"
-        rows.append(MountRow(_field(mount, "mount-point"), _field(mount, "device-kind"),
+        rows.append(MountRow(_field(mount, "mount-point"),
+                             device_kind(_field(mount, "device-kind")),
                              format_size(size) if size else "—",
                              format_size(minimum) if minimum else "—",
                              status, SEVERITY_ICONS.get(status, SEVERITY_ICONS[ERROR])))

@@ -9,6 +9,12 @@ in one place (no version checks anywhere else). Checked against rhel-9, rhel-10 
   rhel-9 takes ``add(AnacondaThread(name=, target=))``.
 - ``pyanaconda.ui.lib.storage.apply_partitioning``: ``(partitioning, show_message)`` on
   rhel-9, ``(partitioning, show_message_cb, reset_storage_cb)`` on rhel-10 and main.
+
+The Storage D-Bus members of ``tui/layout.py`` (``AddDevice``, ``ChangeDevice``,
+``GenerateDeviceFactoryRequest``, ``SetDeviceMountOptions``, ``GetMountPoints``, ...) have the
+same signatures on all three branches; their device argument is a name on rhel-9/rhel-10 and
+a device ID on main, and the spokes only pass keys the service or the device tree gave them,
+so nothing of that is here.
 """
 import inspect
 

@@ -11,9 +11,9 @@ property getters only read the cache: no D-Bus there.
 
 :func:`create_layout` and :func:`fix_layout` execute the service's ``GetDeviceRequests`` /
 ``GetRepairPlan`` answers through Anaconda's Storage D-Bus API (an INTERACTIVE partitioning,
-``AddDevice``/``ChangeDevice``, then ``apply_partitioning``) and update the storage checker's
-report as Anaconda's storage spoke does. They are slow (storage tasks): callers run them in
-a thread.
+``AddDevice``/``ChangeDevice``/``SetDeviceMountOptions``, then ``apply_partitioning``) and
+update the storage checker's report as Anaconda's storage spoke does. They are slow (storage
+tasks): callers run them in a thread.
 """
 import itertools
 import threading
@@ -242,11 +242,87 @@ def _apply(partitioning, show_message, monitor):
     return report
 
 
-def create_layout(structures, disks, show_message, monitor=None):
+def _device_of(tree, mount_point, known=""):
+    """The device-tree key (name on rhel-9/rhel-10, ID on main) of the device mounted at
+    *mount_point* in the scheduler's *tree*; *known* when the service already named it."""
+    if known:
+        return known
+    device = get_native(tree.GetMountPoints()).get(mount_point, "")
+    if not device:
+        raise ValueError(_("No device is mounted at %(mount)s after the change.")
+                         % {"mount": mount_point})
+    return device
+
+
+def _grow(tree, change):
+    """ChangeDevice with Anaconda's own picture of the device (``reformat``, ``label``,
+    LUKS and container fields exactly as the scheduler has them), only the size changed.
+    The service's requests are the fallback when the scheduler cannot describe the device
+    (an unsupported device type: then ChangeDevice reports what is wrong)."""
+    wanted = (change.get("request") or {}).get("device-size")
+    try:
+        original = get_native(tree.GenerateDeviceFactoryRequest(change.get("device", "")))
+        request = dict(original, **{"device-size": wanted}) if wanted else original
+    except DBusError:
+        original = change.get("original-request") or {}
+        request = change.get("request") or {}
+    tree.ChangeDevice(_request_structure(request), _request_structure(original))
+
+
+def _execute(tree, changes):
+    """Execute repair *changes* (native RepairChange dicts) on an interactive partitioning's
+    device *tree* (the scheduler: Viewer, Handler and Scheduler members):
+
+    - "add": ``AddDevice(request)``;
+    - "grow": ``ChangeDevice`` (:func:`_grow`);
+    - "options": nothing structural (a DeviceFactoryRequest has no mount options);
+
+    then, for every action, ``SetDeviceMountOptions`` when ``mount-options`` is not "" (a new
+    device's key is known only after AddDevice: looked up with ``GetMountPoints``).
+    """
+    for change in changes:
+        action = change.get("action")
+        if action == "add":
+            tree.AddDevice(_request_structure(change.get("request") or {}))
+        elif action == "grow":
+            _grow(tree, change)
+        elif action != "options":
+            raise ValueError(_("The repair plan holds an unknown change: %(action)s")
+                             % {"action": action})
+        options = change.get("mount-options") or ""
+        if options:
+            known = change.get("device", "") if action == "options" else ""
+            tree.SetDeviceMountOptions(_device_of(tree, change.get("mount-point", ""), known),
+                                       options)
+
+
+def _clear_disk(tree, disk):
+    """Remove everything on *disk* in the scheduler's *tree*, as the custom spoke's "delete
+    all" does: ``DestroyDevice`` of one leaf at a time (Anaconda destroys only leaves and
+    initializes only an empty disk), then of the disk itself, which gives it a new label.
+    The leaf is looked up again after each removal (``GetDeviceData(...)["children"]``):
+    removing a partition re-partitions the disk, and the others may change their names."""
+    for _attempt in range(len(tree.GetDevices()) + 1):
+        key = disk
+        children = get_native(tree.GetDeviceData(key)).get("children")
+        if not children:
+            tree.DestroyDevice(disk)
+            return
+        while children:
+            key = children[0]
+            children = get_native(tree.GetDeviceData(key)).get("children")
+        tree.DestroyDevice(key)
+    raise ValueError(_("%(disk)s could not be emptied.") % {"disk": disk})
+
+
+def create_layout(structures, disks, show_message, monitor=None, addon=None):
     """Replace the layout of *disks* with the service's device requests (*structures*, in
-    creation order) through an INTERACTIVE partitioning: clear each selected disk as the
-    custom spoke does (``DestroyDevice`` of a disk initializes it), ``AddDevice`` each
-    request, apply. *monitor*: the spoke's :class:`LayoutMonitor`, re-read by the caller.
+    creation order) through an INTERACTIVE partitioning: clear each selected disk
+    (:func:`_clear_disk`), ``AddDevice`` each request, apply. Then, with the *addon* proxy,
+    the service's repair plan of what was created is executed and applied as well: blivet's
+    device factory trims each thin LV to what its auto-sized pool holds, and a request
+    carries no mount options, so "Create" alone would leave undersized LVs and missing
+    ``discard``. *monitor*: the spoke's :class:`LayoutMonitor`, re-read by the caller.
 
     :return: Anaconda's ValidationReport (a D-Bus failure is an error in it, not raised)
     """
@@ -254,18 +330,28 @@ def create_layout(structures, disks, show_message, monitor=None):
         partitioning = create_partitioning(PARTITIONING_METHOD_INTERACTIVE)
         tree = STORAGE.get_proxy(partitioning.GetDeviceTree())
         for disk in disks:
-            tree.DestroyDevice(disk)
+            _clear_disk(tree, disk)
         for structure in structures:
             tree.AddDevice(structure)
-        return _apply(partitioning, show_message, monitor)
-    except DBusError as exc:
+        report = _apply(partitioning, show_message, monitor)
+    except (DBusError, ValueError) as exc:
         return _fail(_("Creating the layout failed: %(error)s") % {"error": exc})
+    if addon is None or not report.is_valid():
+        return report
+    try:
+        plan = get_repair_plan(addon)
+    except DBusError as exc:
+        return _fail(_("The layout was created, but completing it failed: %(error)s")
+                     % {"error": exc})
+    if not (plan.get("can-apply") and plan.get("changes")):
+        return report       # nothing to complete: the re-check shows what is left
+    return fix_layout(plan, show_message, monitor)
 
 
 def fix_layout(plan, show_message, monitor=None):
     """Execute a repair plan (native, as :func:`get_repair_plan` returns it) on the current
-    layout: a new INTERACTIVE partitioning starts from what is applied now; ``AddDevice``
-    for "add", ``ChangeDevice`` for "grow"/"options"; then apply.
+    layout: a new INTERACTIVE partitioning starts from what is applied now; its changes as
+    :func:`_execute` does them; then apply.
 
     :return: Anaconda's ValidationReport (a refused plan or D-Bus failure is an error)
     """
@@ -274,13 +360,7 @@ def fix_layout(plan, show_message, monitor=None):
     try:
         partitioning = create_partitioning(PARTITIONING_METHOD_INTERACTIVE)
         tree = STORAGE.get_proxy(partitioning.GetDeviceTree())
-        for change in plan.get("changes") or ():
-            request = _request_structure(change.get("request") or {})
-            if change.get("action") == "add":
-                tree.AddDevice(request)
-            else:
-                tree.ChangeDevice(request,
-                                  _request_structure(change.get("original-request") or {}))
+        _execute(tree, plan.get("changes") or ())
         return _apply(partitioning, show_message, monitor)
-    except DBusError as exc:
+    except (DBusError, ValueError) as exc:
         return _fail(_("Fixing the layout failed: %(error)s") % {"error": exc})

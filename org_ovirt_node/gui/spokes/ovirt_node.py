@@ -16,6 +16,7 @@ import gi
 gi.require_version("Gtk", "3.0")
 
 from gi.repository import GLib, Gtk  # noqa: E402
+from pyanaconda.anaconda_loggers import get_module_logger  # noqa: E402
 from pyanaconda.ui.categories.system import SystemCategory  # noqa: E402
 from pyanaconda.ui.communication import hubQ  # noqa: E402
 from pyanaconda.ui.gui.spokes import NormalSpoke  # noqa: E402
@@ -27,6 +28,8 @@ from org_ovirt_node.tui import compat, layout  # noqa: E402
 from org_ovirt_node.units import format_size  # noqa: E402
 
 __all__ = ["OvirtNodeSpoke"]
+
+log = get_module_logger(__name__)
 
 THREAD_ACTION = "AnaOvirtNodeActionThread"
 # The pool bar's colours (Adwaita palette): thin LVs, pool free, reserve, VG free, shortfall.
@@ -70,9 +73,11 @@ class OvirtNodeSpoke(NormalSpoke):
             self._addon,
             on_ready=lambda: self._from_thread(self._became_ready),
             on_not_ready=lambda: hubQ.send_not_ready(name))
-        self._messages = []
+        self._messages = []     # the last action's result (Anaconda's report, errors)
+        self._progress_line = ""    # Anaconda's progress line while an action runs
         self._pending = None    # (preview lines, apply callable or None)
         self._busy = False      # an action runs
+        self._info = None       # (kind, text) of the info bar shown, None: none
 
     def initialize(self):
         super().initialize()
@@ -141,10 +146,13 @@ class OvirtNodeSpoke(NormalSpoke):
             lines, apply = self._pending
             self._preview_label.set_text("\n".join(lines))
             self._apply_button.set_visible(apply is not None)
-        self._messages_label.set_text("\n".join(self._messages))
-        self._messages_label.set_visible(bool(self._messages))
-        self.clear_info()
+        messages = list(self._messages)
+        if self._busy and self._progress_line:
+            messages.append(self._progress_line)
+        self._messages_label.set_text("\n".join(messages))
+        self._messages_label.set_visible(bool(messages))
         if waiting:
+            self._set_info(None)
             self._summary.set_text(ui_model.not_ready_status())
             return
         self._summary.set_text(state.lines[0])
@@ -158,9 +166,22 @@ class OvirtNodeSpoke(NormalSpoke):
         self._legend.set_visible(state.pool is not None)
         self._fill_bar(state.pool)
         if not state.completed:
-            self.set_error(state.status)
+            self._set_info(("error", state.status))
         elif state.errors or state.warnings:
-            self.set_warning(state.status)
+            self._set_info(("warning", state.status))
+        else:
+            self._set_info(None)
+
+    def _set_info(self, info):
+        """The info bar at the bottom, replaced only when it changes (each replacement
+        animates Anaconda's revealer; a redraw must not make it flicker)."""
+        if info == self._info:
+            return
+        self.clear_info()
+        if info is not None:
+            kind, text = info
+            (self.set_error if kind == "error" else self.set_warning)(text)
+        self._info = info
 
     def _show_findings(self, groups):
         for child in self._findings.get_children():
@@ -232,7 +253,7 @@ class OvirtNodeSpoke(NormalSpoke):
                    "is removed:") % {"disks": ", ".join(disks)}]
         lines += ["  " + line for line in ui_model.request_lines(natives)]
         self._pending = (lines, lambda: layout.create_layout(
-            structures, disks, self._messages.append, self._monitor))
+            structures, disks, self._progress, self._monitor, self._addon))
         self._show()
 
     def on_fix_clicked(self, button):
@@ -247,7 +268,7 @@ class OvirtNodeSpoke(NormalSpoke):
         apply = None
         if plan.get("can-apply") and plan.get("changes"):
             apply = lambda: layout.fix_layout(  # noqa: E731
-                plan, self._messages.append, self._monitor)
+                plan, self._progress, self._monitor)
         self._pending = (ui_model.repair_lines(plan), apply)
         self._show()
 
@@ -265,6 +286,15 @@ class OvirtNodeSpoke(NormalSpoke):
         self._pending = None
         self._show()
 
+    def _progress(self, message):
+        """Anaconda's progress line while a partitioning is applied ("Saving storage
+        configuration..."), from the action's thread: to the hub as Anaconda's storage spoke
+        sends it, and on this screen until the action is over."""
+        hubQ.send_message(self.__class__.__name__, message)
+        log.debug(message)
+        self._progress_line = message
+        self._from_thread(self._show)
+
     def _run(self, work):
         """*work* then one re-read, in a thread; the hub sees the spoke not ready meanwhile."""
         self._busy = True
@@ -277,6 +307,7 @@ class OvirtNodeSpoke(NormalSpoke):
                 self._monitor.refresh_now()
             finally:
                 self._busy = False
+                self._progress_line = ""
                 self._from_thread(self._became_ready)
         compat.start_thread(THREAD_ACTION, target)
 

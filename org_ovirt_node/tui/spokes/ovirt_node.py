@@ -13,6 +13,7 @@ a confirmation. They run in the UI thread, as Anaconda's own text storage spoke 
 its partitioning.
 """
 from dasbus.error import DBusError
+from pyanaconda.anaconda_loggers import get_module_logger
 from pyanaconda.ui.categories.system import SystemCategory
 from pyanaconda.ui.tui.spokes import NormalTUISpoke
 from simpleline.render.containers import ListColumnContainer
@@ -25,6 +26,8 @@ from org_ovirt_node.service.constants import OVIRT_NODE
 from org_ovirt_node.tui import layout
 
 __all__ = ["OvirtNodeSpoke"]
+
+log = get_module_logger(__name__)
 
 
 class OvirtNodeSpoke(NormalTUISpoke):
@@ -42,7 +45,7 @@ class OvirtNodeSpoke(NormalTUISpoke):
         self.title = _(ui_model.SPOKE_TITLE)  # our domain: the hub would use Anaconda's
         self._addon = OVIRT_NODE.get_proxy()
         self._monitor = layout.LayoutMonitor(self._addon)
-        self._messages = []     # what the last action printed (Anaconda's report)
+        self._messages = []     # the last action's result (Anaconda's report, errors)
         self._pending = None    # (action, lines, apply callable or None) awaiting a "yes"
         self._container = None
 
@@ -124,8 +127,8 @@ class OvirtNodeSpoke(NormalTUISpoke):
                    "is removed:") % {"disks": ", ".join(disks)}]
         lines += ["  " + line for line in ui_model.request_lines(natives)]
         self._pending = ("create", lines,
-                         lambda: layout.create_layout(structures, disks, self._show,
-                                                     self._monitor))
+                         lambda: layout.create_layout(structures, disks, self._progress,
+                                                     self._monitor, self._addon))
 
     def _fix(self, data):
         """Show the repair plan (or why there is none); apply on confirmation."""
@@ -138,7 +141,7 @@ class OvirtNodeSpoke(NormalTUISpoke):
             return
         apply = None
         if plan.get("can-apply") and plan.get("changes"):
-            apply = lambda: layout.fix_layout(plan, self._show, self._monitor)  # noqa: E731
+            apply = lambda: layout.fix_layout(plan, self._progress, self._monitor)  # noqa: E731
         self._pending = ("fix", ui_model.repair_lines(plan), apply)
 
     def _confirm(self, data):
@@ -152,8 +155,13 @@ class OvirtNodeSpoke(NormalTUISpoke):
     def _cancel(self, data):
         self._pending = None
 
-    def _show(self, message):
-        self._messages.append(message)
+    @staticmethod
+    def _progress(message):
+        """Anaconda's progress lines while a partitioning is applied ("Saving storage
+        configuration..."): printed as Anaconda's text storage spoke prints them, not kept
+        on the screen once the action is over."""
+        print(message)
+        log.debug(message)
 
     def apply(self):
         """Nothing to store: the mode and profile come from the kickstart."""
