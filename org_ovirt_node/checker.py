@@ -324,7 +324,8 @@ def mount_options(ctx):
                 "point": mrule.mountpoint, "options": ",".join(missing)},
             _("Add %(options)s to the mount options of %(point)s (kickstart: "
               "--fsoptions=\"defaults,%(options)s\").") % {
-                "point": mrule.mountpoint, "options": ",".join(missing)})
+                "point": mrule.mountpoint, "options": ",".join(missing)},
+            missing=tuple(missing))
 
 
 @rule("forbidden-mount")

@@ -19,12 +19,15 @@ from org_ovirt_node.rules import ERROR, INFO, WARNING
 class RuleResult(NamedTuple):
     """What a rule reports: one problem. *device* is the layout device it is about (its name
     and source line go into the finding); *line* is for problems without a device (a
-    kickstart reference that does not resolve)."""
+    kickstart reference that does not resolve); *missing* is what the message says is
+    missing, as data (e.g. the mount options), so that a user interface can say it of many
+    findings at once without parsing the translated message."""
     mountpoint: Optional[str]
     device: Any                     # org_ovirt_node.layout.Device or None
     message: str                    # translated
     hint: str = ""                  # translated
     line: Optional[int] = None
+    missing: Tuple[str, ...] = ()   # untranslated items, e.g. ("discard",)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Finding:
     rule: str = ""                  # slug in the rule catalog
     device: Optional[str] = None
     line: Optional[int] = None      # source line (kickstart), when known
+    missing: Tuple[str, ...] = ()   # what is missing, as data (see RuleResult)
 
     def to_dict(self):
         return asdict(self)
@@ -84,7 +88,8 @@ def make_finding(info, severity, result):
         (dev.source_line if dev is not None else None)
     return Finding(code=info.code, severity=severity, mountpoint=result.mountpoint,
                    message=result.message, hint=result.hint, rule=info.slug,
-                   device=dev.name if dev is not None else None, line=line)
+                   device=dev.name if dev is not None else None, line=line,
+                   missing=tuple(result.missing))
 
 
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}

@@ -377,6 +377,22 @@ def test_missing_discard(blivet_disks, ovirt_profile):
     assert not any(f.mountpoint == "/boot" for f in report.findings)   # /boot: no options
 
 
+def test_mount_options_findings_carry_the_missing_options_as_data(blivet_disks,
+                                                                  ovirt_profile):
+    """The missing options are data on the finding (a spoke says "8 mounts lack discard"
+    from it, never from the translated message), in the profile's order, only those that
+    are missing; other rules' findings carry none."""
+    profile = ovirt_profile.derive(
+        {"mounts": {"/var": {"options": ["noatime", "discard", "nodev"]}}}, "t")
+    lay = ovirt_tree(blivet_disks, profile, tweaks={"/var": {}}, mountopts="defaults,nodev")
+    report = check(lay, profile)
+    by_point = {f.mountpoint: f for f in report.findings if f.code == "ONN011"}
+    assert by_point["/var"].missing == ("noatime", "discard")
+    assert by_point["/var"].to_dict()["missing"] == ("noatime", "discard")
+    assert "/" in by_point and by_point["/"].missing == ("discard",)
+    assert all(f.missing == () for f in report.findings if f.code != "ONN011")
+
+
 def test_usr_separate(blivet_disks, ovirt_profile):
     lay = ovirt_tree(blivet_disks, ovirt_profile, tweaks={"/usr": {"kind": "thin",
                                                                    "size": "5 GiB"}})

@@ -126,6 +126,29 @@ def test_check_findings_in_an_included_file_say_where(tmp_path):
     assert list(VALIDATOR.iter_errors(data))
 
 
+def test_check_findings_carry_what_is_missing_as_data(tmp_path):
+    """A mount without discard: its ONN011 finding says "discard" in ``missing`` (a program
+    need not parse the translated message); other findings have ``missing: []``; the
+    schema takes only a list of non-empty texts there."""
+    with open(os.path.join(EXAMPLES, "pxe-custom-thin.ks"), encoding="utf-8") as handle:
+        text = handle.read()
+    lines = [line.replace('--fsoptions="defaults,discard" ', "")
+             if line.startswith(("logvol /var/log ", "logvol /home ")) else line
+             for line in text.splitlines(True)]
+    assert lines != text.splitlines(True)
+    (tmp_path / "site.ks").write_text("".join(lines))
+    data, _proc = document("check", "site.ks", cwd=str(tmp_path))
+    findings = data["results"][0]["findings"]
+    lacking = {f["mountpoint"]: f["missing"] for f in findings if f["code"] == "ONN011"}
+    assert lacking == {"/var/log": ["discard"], "/home": ["discard"]}
+    assert all(f["missing"] == [] for f in findings if f["code"] != "ONN011")
+    for wrong in ("discard", [""], [1]):
+        broken = json.loads(json.dumps(data))
+        next(f for f in broken["results"][0]["findings"] if f["code"] == "ONN011")[
+            "missing"] = wrong
+        assert list(VALIDATOR.iter_errors(broken)), wrong
+
+
 def test_profile_notes_are_in_the_envelope(tmp_path):
     """A decimal size in a profile is a note: on stderr as file:line:col: note: ..., in the
     envelope's notes, and the exit code is the same as without it."""

@@ -294,6 +294,22 @@ def test_layout_report_over_dbus(env, addon, layouts, id_based):
     assert (report["mode"], report["profile"]) == ("enforce", "ovirt-node")
 
 
+def test_missing_mount_options_arrive_as_data(env, addon, layouts):
+    """ONN011 findings carry the options the mount lacks (``missing``, ``as``) in both
+    ValidateLayout and GetLayoutReport; other findings an empty list. The spokes build "N
+    mounts lack discard: /, ..." from it."""
+    from org_ovirt_node.installer import ui_model
+    client, proxy, peer = env
+    peer.serve(layouts["compliant"][0])
+    for findings in (get_native(proxy.ValidateLayout()),
+                     get_native(proxy.GetLayoutReport())["findings"]):
+        lacking = {f["mount-point"]: f["missing"] for f in findings if f["code"] == "ONN011"}
+        assert len(lacking) > 1 and set(map(tuple, lacking.values())) == {("discard",)}
+        assert all(f["missing"] == [] for f in findings if f["code"] != "ONN011")
+        (group,) = [g for g in ui_model.group_findings(findings) if g.code == "ONN011"]
+        assert group.title.startswith("ONN011 %d mounts lack discard: " % len(lacking))
+
+
 @pytest.mark.parametrize("id_based", [False, True], ids=["names", "ids"])
 def test_repair_plan_over_dbus(env, addon, layouts, id_based):
     client, proxy, peer = env

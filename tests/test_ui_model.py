@@ -12,10 +12,13 @@ GiB = 1024 ** 3
 
 
 def _as_dbus(report):
-    """The keys and values of the service's FindingData structure."""
-    return [{"code": f.code, "severity": f.severity, "mount-point": f.mountpoint or "",
-             "message": f.message, "hint": f.hint or "", "rule": f.rule or "",
-             "device": f.device or ""} for f in report.findings]
+    """The keys and values of the service's FindingData structure (native, as a spoke
+    reads them)."""
+    from dasbus.typing import get_native
+
+    from org_ovirt_node.service.structures import FindingData
+    return [get_native(FindingData.to_structure(FindingData.from_finding(f)))
+            for f in report.findings]
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +167,49 @@ def test_findings_of_one_rule_are_one_line_listing_the_mounts_errors_first():
     assert lines[0] == "[!!] ONN002 /var: /var is not a separate mount."
     assert lines[1] == "     Fix: Create /var."
     assert lines[2].startswith("[! ] ONN011 6 mounts: ")
+
+
+def _lacking(mount, missing):
+    return dict(_finding("ONN011", "warning", mount, "%s is not mounted with %s." % (
+        mount, ",".join(missing)), "Add %s to %s." % (",".join(missing), mount)),
+        missing=list(missing))
+
+
+def test_a_group_missing_the_same_options_says_what_they_lack():
+    """All findings of the group lack the same options (the service's ``missing``): one
+    sentence saying which, the mounts after it; the first fix as the example."""
+    mounts = ("/", "/var", "/var/log", "/var/log/audit", "/home", "/tmp", "/var/tmp",
+              "/var/crash")
+    (group,) = ui_model.group_findings([_lacking(m, ["discard"]) for m in mounts])
+    assert group.title == "ONN011 8 mounts lack discard: /, /var, /var/log, /var/log/audit, …"
+    assert group.mounts == mounts
+    assert group.detail == ""           # the title already says what the example would
+    assert group.fix == "Add discard to /. Likewise for the other mounts."
+    (pair,) = ui_model.group_findings([_lacking(m, ["discard", "nodev"]) for m in mounts[:2]])
+    assert pair.title == "ONN011 2 mounts lack discard, nodev: /, /var"
+    assert ui_model.grouped_lines([pair])[0] == "[! ] " + pair.title
+
+
+def test_a_group_lacking_different_options_keeps_the_rule_summary():
+    """Different (or no, or malformed) ``missing`` per finding: the rule's summary, as an
+    older service without the field gets (see DISCARD above)."""
+    for findings in ([_lacking("/", ["discard"]), _lacking("/var", ["noatime"])],
+                     [_lacking("/", ["discard"]), DISCARD[1]],
+                     [dict(DISCARD[0], missing="discard"), dict(DISCARD[1], missing=[3])]):
+        (group,) = ui_model.group_findings(findings)
+        assert group.title == ("ONN011 2 mounts: mounts carry the mount options the profile "
+                               "needs (/, /var)"), findings
+
+
+def test_missing_options_from_the_real_checker_group_into_one_sentence(findings):
+    """The real checker on Anaconda's thin autopart (no discard) through the service's
+    FindingData: the ONN011 warnings become one "lack discard" line."""
+    assert all("missing" in f for f in findings["compliant"])
+    discard = [f for f in findings["compliant"] if f["code"] == "ONN011"]
+    assert len(discard) > 1 and all(f["missing"] == ["discard"] for f in discard)
+    groups = [g for g in ui_model.group_findings(findings["compliant"]) if g.code == "ONN011"]
+    assert len(groups) == 1
+    assert groups[0].title.startswith("ONN011 %d mounts lack discard: /" % len(discard))
 
 
 def test_a_rule_outside_the_catalogue_is_not_grouped():

@@ -178,13 +178,39 @@ def _mount_list(mounts):
     return shown + (", …" if len(mounts) > _MOUNTS_SHOWN else "")
 
 
+def _missing(finding):
+    """The finding's ``missing`` items (what it says is missing, e.g. mount options) as a
+    tuple of text; () when absent (older services do not send it) or malformed."""
+    value = finding.get("missing")
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(v for v in value if isinstance(v, str) and v)
+
+
+def _group_title(code, items, mounts, rule):
+    """The line of a group of several findings: ``8 mounts lack discard: /, /var, …`` when
+    every finding says the same things are missing, else ``8 mounts: <what the rule asks>
+    (/, /var, …)``."""
+    values = {"code": code, "count": len(items), "mounts": _mount_list(mounts)}
+    missing = {_missing(f) for f in items}
+    if len(missing) == 1 and next(iter(missing)):
+        values["missing"] = ", ".join(next(iter(missing)))
+        return P_("%(code)s %(count)d mount lacks %(missing)s: %(mounts)s",
+                  "%(code)s %(count)d mounts lack %(missing)s: %(mounts)s",
+                  len(items)) % values
+    values["rule"] = _(rule.summary)
+    return P_("%(code)s %(count)d mount: %(rule)s (%(mounts)s)",
+              "%(code)s %(count)d mounts: %(rule)s (%(mounts)s)", len(items)) % values
+
+
 def group_findings(findings):
     """Findings grouped by (severity, code): one :class:`FindingGroup` per group, errors
     first, in the order the checker gave them otherwise.
 
     A group of one finding reads as before (``CODE where: message``); a bigger one as
-    ``8 mounts: <what the rule asks> (/, /var, …)`` with the first message as an example
-    and its fix (they differ only in the mount point).
+    ``8 mounts lack discard: /, /var, …`` when all its findings carry the same ``missing``
+    items, else ``8 mounts: <what the rule asks> (/, /var, …)``; with the first message as
+    an example and its fix (they differ only in the mount point).
     """
     buckets = OrderedDict()
     for finding in findings:
@@ -207,11 +233,10 @@ def group_findings(findings):
                                            _field(item, "hint"), (where,) if where else (),
                                            SEVERITY_ICONS.get(severity, "")))
             continue
-        title = P_("%(code)s %(count)d mount: %(rule)s (%(mounts)s)",
-                   "%(code)s %(count)d mounts: %(rule)s (%(mounts)s)", len(items)) % {
-            "code": code, "count": len(items), "rule": _(rule.summary),
-            "mounts": _mount_list(mounts)}
-        detail = _("For example: %(message)s") % {"message": message}
+        title = _group_title(code, items, mounts, rule)
+        # A title that already names what is missing says all the example would.
+        same_missing = len({_missing(f) for f in items}) == 1 and _missing(first)
+        detail = "" if same_missing else _("For example: %(message)s") % {"message": message}
         fix = (_("%(hint)s Likewise for the other mounts.") % {"hint": hint}) if hint else ""
         groups.append(FindingGroup(severity, code, title, detail, fix, mounts,
                                    SEVERITY_ICONS.get(severity, "")))

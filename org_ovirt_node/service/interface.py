@@ -64,7 +64,8 @@ class OvirtNodeInterface(KickstartModuleInterface):
     def ValidateLayout(self) -> List[Structure]:  # noqa: N802
         """Judge the layout Anaconda plans now (Storage DeviceTree) against the profile.
 
-        :return: a list of findings (code, severity, mount-point, message, hint, rule, device)
+        :return: a list of findings (code, severity, mount-point, message, hint, rule, device,
+            missing: what is missing as data, e.g. the mount options)
         :raise: LayoutCheckError saying why the layout could not be read or judged
         """
         report = self.implementation.validate_layout()

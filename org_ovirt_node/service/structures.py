@@ -19,6 +19,7 @@ class FindingData(DBusData):
         self._hint = ""
         self._rule = ""
         self._device = ""
+        self._missing = []
 
     @property
     def code(self) -> Str:
@@ -83,6 +84,17 @@ class FindingData(DBusData):
     def device(self, value: Str):
         self._device = value
 
+    @property
+    def missing(self) -> List[Str]:
+        """What the message says is missing, untranslated (e.g. the mount options
+        ``["discard"]``); empty when the rule gives none. Spokes read it with a default:
+        older services do not send it."""
+        return self._missing
+
+    @missing.setter
+    def missing(self, value: List[Str]):
+        self._missing = list(value)
+
     @classmethod
     def from_finding(cls, finding):
         data = cls()
@@ -93,6 +105,7 @@ class FindingData(DBusData):
         data.hint = finding.hint or ""
         data.rule = finding.rule or ""
         data.device = finding.device or ""
+        data.missing = list(finding.missing)
         return data
 
 
