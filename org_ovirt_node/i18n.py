@@ -31,6 +31,11 @@ _LANGUAGE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _lock = threading.Lock()
+_KEY_VARS = _LANGUAGE_VARS + (LOCALEDIR_ENV,)
+try:    # the keys as os.environ stores them (bytes on POSIX, str on Windows)
+    _RAW_KEYS = tuple(os.environ.encodekey(k) for k in _KEY_VARS)
+except AttributeError:
+    _RAW_KEYS = None
 _cache = {}
 
 
@@ -62,10 +67,20 @@ def localedirs():
     return dirs
 
 
+def _environment_key():
+    """The variables that choose the catalogue, as a cache key. Read from the mapping behind
+    ``os.environ`` when there is one (a plain dict lookup per variable: ``_`` runs for every
+    message, and ``os.environ.get`` decodes on each call); same values, same semantics."""
+    raw = getattr(os.environ, "_data", None)
+    if isinstance(raw, dict) and _RAW_KEYS is not None:
+        return tuple(map(raw.get, _RAW_KEYS))
+    return tuple(map(os.environ.get, _KEY_VARS))
+
+
 def translation():
     """The ``gettext`` translation for the language active now (a ``NullTranslations``
     when there is no catalogue for it)."""
-    key = tuple(os.environ.get(name) for name in _LANGUAGE_VARS + (LOCALEDIR_ENV,))
+    key = _environment_key()
     found = _cache.get(key)
     if found is None:
         with _lock:

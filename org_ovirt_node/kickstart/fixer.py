@@ -207,34 +207,30 @@ class _Word(NamedTuple):
     text: str           # unquoted
 
 
+# A word: unquoted runs and quoted segments up to white space or "#"; its segments.
+_SPACE = re.compile(r"[ \t\r\n]*")
+_WORD = re.compile(r"""(?:[^ \t\r\n#'"]+|'[^']*'|"[^"]*")+""")
+_SEGMENT = re.compile(r"[^ \t\r\n#'\"]+|'[^']*'|\"[^\"]*\"")
+
+
 def _scan(line):
     """The words of a command line with their spans, as pykickstart splits it (``shlex``,
-    ``#`` starting a comment); None when this simple scanner is not sure (escapes)."""
+    ``#`` starting a comment); None when this simple scanner is not sure (escapes, an
+    unterminated quote, or any disagreement with the linter's own split)."""
     if "\\" in line:
         return None
     words, i, n = [], 0, len(line)
-    while i < n:
-        c = line[i]
-        if c in " \t\r\n":
-            i += 1
-            continue
-        if c == "#":
+    while True:
+        i = _SPACE.match(line, i).end()
+        if i >= n or line[i] == "#":
             break
-        start, parts = i, []
-        while i < n and line[i] not in " \t\r\n#":
-            c = line[i]
-            if c in "'\"":
-                j = line.find(c, i + 1)
-                if j < 0:
-                    return None
-                parts.append(line[i + 1:j])
-                i = j + 1
-            else:
-                parts.append(c)
-                i += 1
-        words.append(_Word(start, i, "".join(parts)))
-        if i < n and line[i] == "#":
-            break
+        match = _WORD.match(line, i)
+        if match is None:
+            return None         # an unterminated quote
+        text = "".join(seg[1:-1] if seg[0] in "'\"" else seg
+                       for seg in _SEGMENT.findall(match.group()))
+        words.append(_Word(i, match.end(), text))
+        i = match.end()
     if [w.text for w in words] != linter.fast_split(line, comments=True):
         return None
     return words
@@ -247,6 +243,17 @@ class _Option(NamedTuple):
     raw: str                # the value as written (quotes included)
 
 
+_DESTS = {}
+
+
+def _dests(op):
+    """The option destinations of a command's parser (cached: the linter reuses parsers)."""
+    found = _DESTS.get(id(op))
+    if found is None or found[0] is not op:
+        found = _DESTS[id(op)] = (op, frozenset(a.dest for a in op._actions))
+    return found[1]
+
+
 class _Command:
     """A command line split into its command, positional words and options, each with its
     place, using the command's own option parser (aliases and abbreviations resolved)."""
@@ -257,7 +264,7 @@ class _Command:
         self.options = []
         self.positional = []
         # what the command accepts (raid has no --size: its members make its size)
-        self.dests = frozenset(a.dest for a in op._actions)
+        self.dests = _dests(op)
         if not self.words:
             self.words = None
             return

@@ -531,17 +531,32 @@ class _ReusableHandler:
                           for c in commands.values()]
         self._indexed = [(c, name, keys) for c, name, keys in map(_data_list, commands.values())
                          if name is not None]
+        # Only the commands a parse dispatched to changed (pykickstart's dispatcher is the one
+        # place that touches them): fresh() puts back those, not all hundred of them.
+        self._dirty = set(commands)
+        dispatch = self.handler.dispatcher
+
+        def dispatcher(args, lineno):
+            command = self.handler.commands.get(args[0]) if args else None
+            if command is not None:
+                self._dirty.add(id(command))
+            return dispatch(args, lineno)
+        self.handler.dispatcher = dispatcher
         self._own = dict(vars(self.handler))
 
     def fresh(self):
+        dirty, self._dirty = self._dirty, set()
         for command, state, mutable in self._commands:
+            if id(command) not in dirty:
+                continue
             attrs = vars(command)
             attrs.clear()
             attrs.update(state)
             for key in mutable:
                 attrs[key] = copy.copy(state[key])
         for command, name, keys in self._indexed:
-            setattr(command, name, _IndexedList(keys))
+            if id(command) in dirty:
+                setattr(command, name, _IndexedList(keys))
         attrs = vars(self.handler)
         attrs.clear()
         attrs.update(self._own)
