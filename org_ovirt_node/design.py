@@ -35,6 +35,10 @@ docs/planner.md: 100 GiB disk, 20 GiB RAM -> pool 68.98 GiB, ``/`` 31.98 GiB, VG
   its thin LVs and growing. What it all needs (:attr:`Design.needed`) is an upper bound:
   requests, pool metadata and its spare (:func:`thin_metadata_estimate`), the reserve
   (:func:`vg_size_for`), alignment, LVM and LUKS overhead.
+- **Growth**: the requests are minimums; what grows takes the room left beyond the reserve
+  by blivet's growth (the planner's ``grow_lvm``, a kickstart's ``--grow``, Anaconda's
+  autopart). :func:`resolve_growth` computes those final sizes on the design's facts for
+  outputs that cannot ask for growth (the device factory behind ``GetDeviceRequests``).
 
 **No disk facts** (:func:`design` with ``facts=None``: the drop-in, ``GetPlan`` before any
 disk is scanned): the same mounts, filesystems, options, names and kinds; the boot
@@ -56,7 +60,7 @@ from org_ovirt_node import profile as P
 from org_ovirt_node.i18n import _
 from org_ovirt_node.names import lv_name_for_mountpoint
 from org_ovirt_node.rules import DEFAULT_PROFILE, SWAP_NONE, SWAP_REQUIRED
-from org_ovirt_node.units import GiB, MiB, format_size
+from org_ovirt_node.units import EiB, GiB, MiB, TiB, format_size
 
 BIOS, UEFI = "bios", "uefi"
 FIRMWARES = (BIOS, UEFI)
@@ -169,6 +173,7 @@ class Design:
     boot_bytes: Optional[int]
     needed: Optional[int]
     has_facts: bool
+    facts: Optional[DiskFacts] = None   # what the design was made on (``None``: no facts)
 
     @property
     def requests(self):
@@ -298,11 +303,12 @@ def design(profile, facts=None, fstype=None, vg_name=None, swap=None, encrypted=
     room = {d.name: d.room for d in facts.disks}
     boot_disk = next((n for n in pv_disks if room[n] >= probe.boot_bytes + PV_MIN), None)
     if boot_disk is None:
-        return dataclasses.replace(probe, boot_disk=None)
+        return dataclasses.replace(probe, boot_disk=None, facts=facts)
     if boot_disk == first:
-        return probe
-    return _build(profile, facts.firmware, fstype, vg_name, size, recommended, encrypted,
-                  pv_disks, boot_disk, labels)
+        return dataclasses.replace(probe, facts=facts)
+    return dataclasses.replace(_build(profile, facts.firmware, fstype, vg_name, size,
+                                      recommended, encrypted, pv_disks, boot_disk, labels),
+                               facts=facts)
 
 
 def _build(profile, firmware, fstype, vg_name, swap, recommended, encrypted, pv_disks,
@@ -362,6 +368,152 @@ def _build(profile, firmware, fstype, vg_name, swap, recommended, encrypted, pv_
         volumes=tuple(thin) + tuple(thick), swap=swap_design,
         reserve=(profile.reserve_percent, profile.reserve_min, profile.reserve_max),
         boot_disk=boot_disk, boot_bytes=boot_bytes, needed=needed, has_facts=has_facts)
+
+
+# --- growth: the final sizes ----------------------------------------------------------------
+# What blivet grows with (blivet 3.7 partitioning.grow_lvm, Chunk.grow_requests; devicelibs/
+# lvm.py; libblockdev's thin pool metadata recommendation). Not upper bounds: the figures the
+# final sizes are computed with, so they land where blivet's own growth lands.
+EXTENT = 4 * MiB               # LVM's physical extent (LVM_PE_SIZE)
+PE_START = 1 * MiB             # where a PV's data area starts (LVM_PE_START)
+THIN_CHUNK = 64 * 1024         # thin pool chunk per THIN_ADDRESSABLE bytes of pool
+THIN_ADDRESSABLE = 17455015526400
+THIN_CHUNK_MAX = 1 * GiB
+THIN_METADATA_MIN = 4 * MiB
+THIN_METADATA_MAX = 16192 * MiB
+# The largest filesystem blivet lets a growing device reach (its formats' max_size).
+FS_MAX_SIZE = {"ext2": 8 * TiB, "ext3": 16 * TiB, "ext4": EiB, "xfs": 16 * EiB,
+               "btrfs": 16 * EiB, "vfat": 1 * TiB, "efi": 1 * TiB, "swap": 16 * TiB,
+               "biosboot": 2 * MiB}
+
+
+def thin_metadata_size(pool_size):
+    """The metadata blivet gives a new thin pool of *pool_size* bytes: 64 B per chunk (64 KiB
+    per 15.88 TiB of pool, at most 1 GiB), 4 MiB..15.81 GiB, in whole extents. The
+    estimate of what LVM will really use, unlike :func:`thin_metadata_estimate`."""
+    chunk = min(-(-int(pool_size) // THIN_ADDRESSABLE) * THIN_CHUNK, THIN_CHUNK_MAX) \
+        or THIN_CHUNK
+    size = min(max(64 * int(pool_size) // chunk, THIN_METADATA_MIN), THIN_METADATA_MAX)
+    return _extents(size) * EXTENT
+
+
+def _extents(size):
+    """Whole extents holding *size* bytes (rounded up, as blivet rounds an LV request)."""
+    return -(-int(size) // EXTENT)
+
+
+def share_growth(free, requests):
+    """blivet's ``Chunk.grow_requests``: *free* units shared among *requests*, a list of
+    ``(base, cap)`` (``cap``: at most this many units of growth; ``None``: no limit) of the
+    growing requests (here in the design's order; blivet sorts LVs its own way, which only
+    decides who gets the few units truncation leaves). Each round gives every request
+    still growing a share of what is left in proportion to its base (truncated); a request
+    reaching its cap stops and its excess goes back; what truncation leaves goes to the
+    first request still growing. Returns the growth of each request, in units."""
+    growth = [0] * len(requests)
+    done = [cap is not None and cap <= 0 for _base, cap in requests]
+    pool, last = max(int(free), 0), None
+    while pool and last != pool and not all(done):
+        last = pool
+        base = sum(b for (b, _cap), d in zip(requests, done) if not d)
+        if base <= 0:
+            break
+        for i, (b, cap) in enumerate(requests):
+            if done[i]:
+                continue
+            add = b * last // base
+            growth[i] += add
+            pool -= add
+            if cap is not None and growth[i] >= cap:
+                pool += growth[i] - cap
+                growth[i], done[i] = cap, True
+    for i, (_b, cap) in enumerate(requests):
+        if pool and not done[i]:
+            add = pool if cap is None else min(pool, cap - growth[i])
+            growth[i] += add
+            pool -= add
+    return growth
+
+
+def _grown(reqs, free, unit, cap_of):
+    """``{request: final size}`` of the growing *reqs* sharing *free* units of *unit* bytes
+    (their bases rounded up to units); *cap_of(request)* is its largest size or ``None``."""
+    growing = [r for r in reqs if r.grow]
+    caps = []
+    for req in growing:
+        cap = cap_of(req)
+        caps.append(None if cap is None else cap // unit - -(-req.size // unit))
+    bases = [-(-req.size // unit) for req in growing]
+    added = share_growth(free, list(zip(bases, caps)))
+    return {req: (base + add) * unit for req, base, add in zip(growing, bases, added)}
+
+
+def _fs_cap(req):
+    return FS_MAX_SIZE.get(req.fstype)
+
+
+def resolve_growth(design, facts=None):
+    """*design* with every growing request at the size blivet's growth gives it on *facts*
+    (default: the facts the design was made on) and ``grow`` cleared: what an output that
+    cannot ask for growth (Anaconda's device factory has no grow flag) requests instead.
+    Without facts, or when the design has no boot disk, *design* itself.
+
+    The policy is blivet's, applied as the planner and a kickstart with ``--grow`` get it:
+
+    1. **Disks**: on each disk the partitions (and its PV) take their sizes in whole MiB
+       (each may lose :data:`PART_ALIGN` to alignment); the growing ones (the PVs, a
+       ``grow`` partition mount) share the rest in proportion to their requests
+       (:func:`share_growth`), a filesystem never beyond its largest size.
+    2. **Volume group**: each PV's data area (:data:`PE_START`, the LUKS2 header when
+       encrypted) in whole extents. The reserve (:attr:`Design.reserve` of that size) and,
+       as blivet keeps it, the pool's metadata once more stay free; the pool's metadata
+       (:func:`thin_metadata_size`) and LVM's spare copy of it are taken; the non-growing
+       LVs take their sizes in whole extents; the pool (and any growing thick LV) shares
+       what is left.
+    3. **Thin pool**: the thin LVs take their sizes in whole extents; the growing ones
+       share what is left of the pool in proportion to their requests (a single growing
+       ``/`` takes it all), never beyond their filesystem's largest size.
+
+    A request never ends below its minimum: when the disks are too small the growth is
+    zero. The result matches blivet's within a few extents (tests/test_design.py compares
+    it with the planner's layouts)."""
+    facts = facts if facts is not None else design.facts
+    if facts is None or not design.has_facts or design.boot_disk is None:
+        return design
+    room = {d.name: d.room for d in facts.disks}
+    final = {}
+    for disk in dict.fromkeys([design.boot_disk] + [p.disk for p in design.pvs]):
+        reqs = [r for r in design.partitions + design.pvs if r.disk == disk]
+        units = (room.get(disk, 0) - PART_ALIGN * len(reqs)) // MiB
+        final.update(_grown(reqs, units - sum(-(-r.size // MiB) for r in reqs), MiB, _fs_cap))
+    luks = LUKS2_HEADER if any(p.encrypted for p in design.pvs) else 0
+    vg_extents = sum(max(final.get(p, p.size) - PE_START - luks, 0) // EXTENT
+                     for p in design.pvs)
+    vg_size = vg_extents * EXTENT
+    percent, low, high = design.reserve
+    reserve = max(int(vg_size * percent / 100), low)
+    reserve = min(reserve, high) if high is not None else reserve
+    thin = [r for r in design.volumes if r.kind == THINLV]
+    thick = [r for r in design.volumes if r.kind != THINLV]
+    fixed = sum(_extents(r.size) for r in thick if not r.grow)
+    # blivet sizes the metadata from the pool grown with no metadata yet, then keeps it
+    # (and the spare) out of the pool and once more out of the VG's free space.
+    first = vg_extents - _extents(reserve) - fixed
+    metadata = thin_metadata_size(max(first, 0) * EXTENT) if thin or design.pool.grow else 0
+    free = vg_extents - _extents(reserve + metadata) - fixed - 2 * (metadata // EXTENT)
+    lvs = [design.pool] + [r for r in thick if r.grow]
+    final.update(_grown(lvs, free - sum(_extents(r.size) for r in lvs), EXTENT,
+                        lambda r: _fs_cap(r) if r.kind == LV else None))
+    pool_size = final.get(design.pool, design.pool.size)
+    in_pool = pool_size // EXTENT - sum(_extents(r.size) for r in thin)
+    final.update(_grown(thin, in_pool, EXTENT, _fs_cap))
+
+    def resolved(req):
+        return dataclasses.replace(req, size=final[req], grow=False) if req in final else req
+    return dataclasses.replace(
+        design, partitions=tuple(map(resolved, design.partitions)),
+        pvs=tuple(map(resolved, design.pvs)), vg=dataclasses.replace(design.vg, size=vg_size),
+        pool=resolved(design.pool), volumes=tuple(map(resolved, design.volumes)))
 
 
 # --- Anaconda's autopart with the shipped drop-in -------------------------------------------

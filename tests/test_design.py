@@ -4,6 +4,7 @@ blivet planner (sparse disks), the kickstart (parsed back with pykickstart RHEL9
 service's GetPlan entries and the Anaconda drop-in's default_partitioning (parsed back as
 Anaconda reads it); they agree on mount points, filesystems, sizes/grow and swap wherever the
 output can say them. Plus the design's own policy and the autopart verdict."""
+import dataclasses
 import subprocess
 import sys
 
@@ -125,6 +126,55 @@ def from_dropin(text):
     return conf["Storage"]["default_scheme"], out
 
 
+# --- growth: the design's final sizes against blivet's ---------------------------------------
+def assert_resolved(design, resolved):
+    """What :func:`~org_ovirt_node.design.resolve_growth` promises whatever blivet does: the
+    same requests, only the growing ones changed, never below their minimum nor beyond their
+    filesystem's largest size, and all of it fits: partitions and PVs in each disk, the LVs,
+    the pool's metadata twice and the reserve in the VG, the thin LVs in the pool."""
+    if design.boot_disk is None:
+        assert resolved == design
+        return
+    assert len(resolved.requests) == len(design.requests)
+    for old, new in zip(design.requests, resolved.requests):
+        if old.kind == D.VG:
+            continue
+        assert dataclasses.replace(new, size=old.size, grow=old.grow) == old
+        assert not new.grow
+        if old.grow:
+            assert new.size >= old.size, old.name
+            assert new.size <= D.FS_MAX_SIZE.get(old.fstype, new.size), old.name
+        else:
+            assert new.size == old.size, old.name
+    for disk in design.facts.disks:
+        on_disk = [r for r in resolved.partitions + resolved.pvs if r.disk == disk.name]
+        assert sum(r.size + D.PART_ALIGN for r in on_disk) <= max(disk.room, 0) \
+            or not any(r.grow for r in design.partitions + design.pvs if r.disk == disk.name)
+    thin = sum(r.size for r in resolved.volumes if r.kind == D.THINLV)
+    thick = sum(r.size for r in resolved.volumes if r.kind == D.LV)
+    grew = resolved.pool.size > design.pool.size
+    assert thin <= resolved.pool.size or not grew
+    metadata = D.thin_metadata_size(resolved.pool.size)
+    vg = resolved.vg.size
+    percent, low, high = design.reserve
+    reserve = min(max(int(vg * percent / 100), low), high if high is not None else vg)
+    assert resolved.pool.size + 2 * metadata + thick + reserve <= vg or not grew
+
+
+def assert_grown_like_blivet(resolved, result):
+    """The final sizes are blivet's own (the planner grows with ``grow_lvm``) within two
+    extents, and never above them: the device factory must find room for them."""
+    layout = result.layout
+    built = from_layout(result)
+    vg = layout.get(resolved.vg.name)
+    assert -2 * D.EXTENT <= resolved.vg.size - vg.size <= 0
+    (pool,) = [d for d in layout.children_of(vg) if d.kind == L.THINPOOL]
+    pairs = [(resolved.pool, pool.size)] + [
+        (r, built[r.mountpoint or r.fstype].size) for r in resolved.volumes]
+    for req, size in pairs:
+        assert -2 * D.EXTENT <= req.size - size <= 0, (req.name, req.size, size)
+
+
 # --- the matrix -----------------------------------------------------------------------------
 @pytest.mark.parametrize("override", sorted(OVERRIDES))
 @pytest.mark.parametrize("sizes, firmware", DISK_SETS,
@@ -152,8 +202,11 @@ def test_every_output_renders_the_same_design(blivet_disks, profile_name, sizes,
         assert expected.needed > usable - 2 * MiB * len(disks) or expected.boot_disk is None \
             or (profile.min_disk_total or 0) > sum(sizes)
         result = None
+    resolved = D.resolve_growth(expected)
+    assert_resolved(expected, resolved)
     if result is not None:
         assert result.design.requests == expected.requests   # the same design, recomputed
+        assert_grown_like_blivet(resolved, result)
         built = from_layout(result)
         want = mount_requests(expected)
         assert set(built) == set(want)
@@ -255,6 +308,66 @@ def test_design_is_pure():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+# --- growth ---------------------------------------------------------------------------------
+def test_growth_on_the_reference_disk():
+    """100 GiB, 20 GiB RAM: / and the pool take what blivet gives them (docs/planner.md:
+    / 31.98 GiB, pool 68.98 GiB, within an extent) and the VG keeps its reserve and the
+    metadata blivet keeps free beside it."""
+    profile = load_profile("ovirt-node")
+    for label in ("gpt", "msdos"):
+        facts = D.DiskFacts((D.Disk("sda", 100 * GiB, label=label),), firmware="bios", ram=RAM)
+        d = D.resolve_growth(D.design(profile, facts))
+        reqs = mount_requests(d)
+        assert abs(reqs["/"].size - 32752 * MiB) <= EXTENT and not reqs["/"].grow
+        assert abs(d.pool.size - 70640 * MiB) <= EXTENT
+        assert [(r.size, r.grow) for r in (reqs["/var"], reqs["swap"])] == \
+            [(5 * GiB, False), (10 * GiB, False)]
+        metadata = D.thin_metadata_size(d.pool.size)
+        assert metadata == 72 * MiB
+        free = d.vg.size - d.pool.size - 2 * metadata - reqs["swap"].size
+        reserve = profile.reserve_for(d.vg.size)
+        assert reserve <= free <= reserve + metadata + EXTENT
+
+
+def test_share_growth_is_blivets_chunk_growth():
+    # In proportion to the bases; truncation's leftover to the first still growing.
+    assert D.share_growth(10, [(2, None), (1, None)]) == [7, 3]
+    # A cap stops a request; the rest goes on to the others.
+    assert D.share_growth(90, [(1, 10), (1, None), (1, None)]) == [10, 40, 40]
+    assert D.share_growth(5, [(1, 0), (3, None)]) == [0, 5]
+    # Nothing to share (the disks are too small): nothing grows, nothing shrinks.
+    assert D.share_growth(-7, [(1, None)]) == [0] and D.share_growth(0, []) == []
+
+
+def test_growth_never_goes_below_the_minimums_or_without_facts():
+    profile = load_profile("ovirt-node")
+    bare = D.design(profile)
+    assert D.resolve_growth(bare) is bare                      # no disk facts: unchanged
+    small = D.design(profile, D.DiskFacts((D.Disk("sda", 30 * GiB),), "bios", RAM))
+    assert small.needed > 30 * GiB
+    resolved = D.resolve_growth(small)
+    assert_resolved(small, resolved)
+    assert [r.size for r in resolved.volumes] == [r.size for r in small.volumes]
+    assert resolved.pool.size == small.pool.size
+    # The facts given win over those the design was made on.
+    big = D.resolve_growth(small, D.DiskFacts((D.Disk("sda", 200 * GiB),), "bios", RAM))
+    assert mount_requests(big)["/"].size > 100 * GiB
+
+
+def test_growth_stops_at_the_filesystem_limit_as_blivet_does(blivet_disks):
+    """ext2 holds at most 8 TiB (blivet's Ext2FS.max_size): on 12 TiB, / stops there in
+    blivet's plan and in the design; the pool keeps the rest."""
+    profile = load_profile("ovirt-node").derive(
+        {"filesystems": {"allowed": ["ext2", "xfs"], "default": "ext2"}}, "t")
+    b, disks = blivet_disks([12 * TiB])
+    result = plan(profile, b, disks, firmware="uefi", ram=RAM)
+    resolved = D.resolve_growth(result.design)
+    assert mount_requests(resolved)["/"].size == 8 * TiB == from_layout(result)["/"].size
+    assert resolved.pool.size > 10 * TiB
+    assert_resolved(result.design, resolved)
+    assert_grown_like_blivet(resolved, result)
 
 
 # --- autopart with the shipped drop-in ------------------------------------------------------

@@ -61,16 +61,21 @@ def test_order_and_containers():
 
 
 def test_plan_and_requests_agree_on_every_mount():
-    """One design: the same mounts, types, names, filesystems and sizes in both outputs."""
+    """One design: the same mounts, types, names, filesystems and sizes in both outputs; a
+    growing mount (GetPlan: its minimum and ``grow``) is requested at its grown size."""
     plan = {e["mount_point"]: e for e in R.plan_entries(PROFILE, ["sda"]) if e["mount_point"]}
     design = D.design(PROFILE, _facts("bios", None))
     requests = {r["mount_point"]: r for r in R.device_requests(design, ["sda"])
                 if r["mount_point"]}
     assert set(plan) == set(requests)
     for point, entry in plan.items():
-        for key in ("device_type", "device_size", "format_type", "device_name",
-                    "container_name"):
+        for key in ("device_type", "format_type", "device_name", "container_name"):
             assert entry[key] == requests[point][key], (point, key)
+        if entry["grow"]:
+            assert requests[point]["device_size"] > entry["device_size"], point
+        else:
+            assert requests[point]["device_size"] == entry["device_size"], point
+    assert [p for p, e in plan.items() if e["grow"]] == ["/"]
 
 
 def test_overrides_reach_the_requests():
@@ -119,6 +124,24 @@ def _factory_args(b, request):
                 container_size=request.get("container_size_policy", 0))
 
 
+# What the VG may keep beyond its reserve: blivet keeps the pool's metadata free once more
+# (the pmspare it reserves), extents round, and the factory trims each thin LV by an extent
+# or two ("Fix" grows them back).
+SLACK = 256 * MiB
+
+
+def _assert_grown_to_the_reserve(layout, resolved):
+    """``/`` is built at its grown size, and the VG keeps its reserve free, hardly more
+    (before the grow flag was resolved: ``/`` at 6 GiB and ~26 GiB free beyond the reserve
+    on 100 GiB)."""
+    vg = layout.get("onn")
+    reserve = PROFILE.reserve_for(vg.size)
+    assert reserve <= vg.free <= reserve + SLACK, (vg.free, reserve)
+    want = [r.size for r in resolved.volumes if r.mountpoint == "/"][0]
+    assert abs(layout.mounted("/").size - want) <= 4 * D.EXTENT
+    assert want > 30 * GiB
+
+
 @pytest.mark.parametrize("firmware", ["bios", "uefi"])
 def test_create_then_fix_passes_the_checker(tmp_path, firmware):
     b, disks = blivet_with_disks(str(tmp_path), [100 * GiB])
@@ -127,7 +150,9 @@ def test_create_then_fix_passes_the_checker(tmp_path, firmware):
                                             ram=8 * GiB, label="gpt"))
     for request in R.device_requests(design, [disk.name]):
         b.factory_device(**_factory_args(b, request))           # AddDevice
-    plan = plan_repair(layout_from_blivet(b), PROFILE)
+    created = layout_from_blivet(b)
+    _assert_grown_to_the_reserve(created, D.resolve_growth(design))
+    plan = plan_repair(created, PROFILE)
     assert plan.refusals == ()
     # The factory trims each thin LV to what its auto-sized pool holds: "Fix" grows them.
     for change in plan.changes:
@@ -143,5 +168,6 @@ def test_create_then_fix_passes_the_checker(tmp_path, firmware):
     report = check(layout, PROFILE)
     assert [(f.code, f.mountpoint) for f in report.findings if f.severity != "info"] == []
     assert plan_repair(layout, PROFILE).changes == ()
+    _assert_grown_to_the_reserve(layout, D.resolve_growth(design))
     if firmware == "uefi":
         assert layout.mounted("/boot/efi").format == "efi"

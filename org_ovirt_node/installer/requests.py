@@ -11,8 +11,10 @@ their own).
   Anaconda's ``DeviceFactoryRequest`` in creation order: the platform's boot partition (EFI
   system partition or BIOS boot), the other partitions (``/boot``), then the thin LVs (one
   pool: the factory names it ``pool00`` and sizes it), then the thick LVs (swap). The device
-  factory has no grow flag and no mount options: a request carries the design's size, and
-  the mount options go through ``SetDeviceMountOptions`` (:func:`request_mount_options`).
+  factory has no grow flag and no mount options: a growing request carries its final size
+  (:func:`~org_ovirt_node.design.resolve_growth`: what blivet's growth gives it on these
+  disks), the others the design's size, and the mount options go through
+  ``SetDeviceMountOptions`` (:func:`request_mount_options`).
 
 No blivet here (the service must start fast); sizes are checked against D-Bus' ``UInt64``.
 """
@@ -103,7 +105,10 @@ def device_requests(design, disks):
     """The ``DeviceFactoryRequest`` fields (dicts) of every device of *design* (made with
     disk facts, :func:`disk_facts`) on *disks*, in creation order; LV requests share the
     design's volume group as their container, which takes all of *disks*
-    (``container_size_policy``)."""
+    (``container_size_policy``). The factory cannot grow: a growing request carries the
+    final size blivet's growth would give it (:func:`~org_ovirt_node.design.resolve_growth`),
+    so the pool holds it and the volume group keeps the reserve, as autopart leaves them."""
+    design = D.resolve_growth(design)
     out = []
     for req in _ordered(design):
         fields = _fields(design, req, disks)
