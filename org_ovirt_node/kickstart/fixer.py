@@ -37,6 +37,7 @@ from org_ovirt_node.i18n import _
 from org_ovirt_node.kickstart import linter
 from org_ovirt_node.kickstart.linter import DEFAULT_KS_VERSION, LintInputError
 from org_ovirt_node.names import InvalidNameError, check_lvm_name, lv_name_for_mountpoint
+from org_ovirt_node.sanitize import is_clean_text
 from org_ovirt_node.units import MiB
 from org_ovirt_node.units import format_size as fs
 
@@ -179,6 +180,10 @@ def kickstart_hints(state, items):
     out = []
     for finding in items:
         hint = plan.hint_for(finding) if finding.rule in HINT_RULES else None
+        # A hint quotes the file's own words back: when they hold what a message must not
+        # (control or format characters), the checker's own hint stays.
+        if hint is not None and not is_clean_text(hint[0]):
+            hint = None
         if hint is None:
             out.append(finding)
             continue
