@@ -217,6 +217,7 @@ def _main(argv):
         parser = build_parser()
         args = parser.parse_args(argv)
         debug = args.debug
+        _refuse_emptied_values(parser, args)
         status = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status
@@ -234,6 +235,33 @@ def _main(argv):
     except Exception as exc:  # noqa: BLE001 - the one place every unexpected error ends up
         report_bug(exc, debug)
         return EXIT_BUG
+
+
+def _actions(parser):
+    """Every action of *parser* and of its subcommands' parsers."""
+    import argparse
+    for action in parser._actions:
+        yield action
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                yield from _actions(sub)
+
+
+def _refuse_emptied_values(parser, args):
+    """argparse turns ``--opt=--`` into an empty list, without calling the option's type:
+    an option that takes one value and got none is a usage error, not a list downstream."""
+    import argparse
+    for action in _actions(parser):
+        if not action.option_strings or action.nargs is not None:
+            continue
+        value = getattr(args, action.dest, None)
+        if isinstance(action, argparse._AppendAction):
+            emptied = isinstance(value, list) and any(v == [] for v in value)
+        else:
+            emptied = value == [] and not isinstance(action.default, list)
+        if emptied:
+            raise UsageError(_("%(option)s: expected a value, got '--'")
+                             % {"option": action.option_strings[-1]})
 
 
 STDOUT_ERRORS = "org_ovirt_node.stdout"
