@@ -74,10 +74,12 @@ test: bootstrap mo
 	$(PY) -m pytest -q
 
 # The inner loop: every test but the qemu guest (e2e), package builds and Ansible's (setup.cfg
-# markers), with fewer property-test examples; `make check` still runs everything.
+# markers), on every core when pytest-xdist is there (bootstrap installs it); `make check`
+# still runs everything, in one process.
+XDIST = $(shell $(PY) -c 'import xdist' >/dev/null 2>&1 && echo "-n auto")
 unit: bootstrap mo
 	ONN_PROPERTY_EXAMPLES=$(or $(ONN_PROPERTY_EXAMPLES),40) \
-		$(PY) -m pytest -q -m "not e2e and not packaging and not ansible"
+		$(PY) -m pytest -q $(XDIST) -m "not e2e and not packaging and not ansible"
 
 lint: bootstrap
 	$(VENV)/bin/ruff check org_ovirt_node tests bench scripts

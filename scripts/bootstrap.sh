@@ -21,13 +21,14 @@ DEB_PKGS="python3-venv python3-gi gir1.2-glib-2.0 gir1.2-blockdev-2.0 python3-bl
  libblockdev-lvm2 libblockdev-dm2 libblockdev-crypto2 libblockdev-loop2 libblockdev-mdraid2
  libblockdev-swap2 libblockdev-fs2 libblockdev-part2 libblockdev-btrfs2 libblockdev-mpath2
  libblockdev-nvdimm2 python3-bytesize python3-parted python3-six python3-jsonschema
+ python3-pytest-xdist
  lvm2 xfsprogs e2fsprogs dosfstools parted cryptsetup-bin mdadm dbus gettext make
  rpm rpmlint cpio"
 DEB_E2E_PKGS="qemu-system-x86 linux-image-amd64 busybox-static udev"
 # Fedora / EL 9: the distribution ships blivet, pykickstart and dasbus itself.
 RPM_PKGS="python3 python3-blivet python3-pykickstart python3-dasbus python3-pyyaml
- python3-jsonschema python3-gobject-base lvm2 xfsprogs e2fsprogs dosfstools parted
- cryptsetup mdadm dbus-daemon gettext make rpm-build rpmlint cpio python3-devel"
+ python3-jsonschema python3-pytest-xdist python3-gobject-base lvm2 xfsprogs e2fsprogs
+ dosfstools parted cryptsetup mdadm dbus-daemon gettext make rpm-build rpmlint cpio python3-devel"
 RPM_E2E_PKGS="qemu-system-x86 kernel-core busybox systemd-udev"
 
 missing_deb() {
