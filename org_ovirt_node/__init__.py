@@ -11,3 +11,6 @@ Packages by dependency boundary (tests/test_layers.py enforces them):
 - ``cli/``: the ``ovirt-node-layout`` command.
 """
 __version__ = "0.1.0"
+# The envelope every `--format json` prints (docs/json.md, data/schemas/output-v1.json); read
+# by the command line that writes it and by the fleet reports that read it back.
+OUTPUT_SCHEMA = "urn:org_ovirt_node:ovirt-node-layout:output:v1"

@@ -1023,9 +1023,6 @@ def _build(data, origin):
     return Profile(notes=tuple(sorted(v.notes, key=_file_order)), **profile_kwargs)
 
 
-_RULE_NAMES = tuple(rule_catalog.CATALOG) + tuple(rule_catalog.BY_CODE)
-
-
 def _build_severities(v, rules):
     """``rules:`` as {slug: severity}. An unknown rule or severity is a problem that offers
     the closest slug, code or severity (``vg-reserv`` -> ``vg-reserve``, ``onn011`` ->
@@ -1038,7 +1035,7 @@ def _build_severities(v, rules):
         if info is None:
             v.problem(rules, key, path, with_suggestion(
                 _("unknown rule %(rule)s (expected a slug such as mount-options or a code "
-                  "such as ONN011)") % {"rule": excerpt(str(key))}, str(key), _RULE_NAMES))
+                  "such as ONN011)") % {"rule": excerpt(str(key))}, str(key), rule_catalog.names()))
             continue
         if value is False:
             value = rule_catalog.OFF  # YAML 1.1 reads a bare `off` as false

@@ -115,3 +115,8 @@ def register(slug, table, needs=()):
 def lookup(key):
     """The :class:`RuleInfo` for a slug or a code, or ``None``."""
     return CATALOG.get(key) or BY_CODE.get(key)
+
+
+def names():
+    """Every name :func:`lookup` knows: the slugs, then the codes (for ``did you mean``)."""
+    return tuple(CATALOG) + tuple(BY_CODE)

@@ -126,8 +126,7 @@ def apply_rule_options(profile, values):
                                "mount-options=error") % {"value": excerpt(value)})
         info = catalog.lookup(slug) or catalog.lookup(slug.upper())
         if info is None:
-            known = list(catalog.CATALOG) + [i.code for i in catalog.CATALOG.values()]
-            hint = did_you_mean(slug, known)
+            hint = did_you_mean(slug, catalog.names())
             raise UsageError(_("--rule %(value)s: unknown rule %(rule)s%(hint)s") % {
                 "value": excerpt(value), "rule": excerpt(slug),
                 "hint": "; " + hint if hint else ""})

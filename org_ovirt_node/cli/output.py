@@ -23,7 +23,7 @@ import os
 import re
 import sys
 
-SCHEMA = "urn:org_ovirt_node:ovirt-node-layout:output:v1"
+from org_ovirt_node import OUTPUT_SCHEMA as SCHEMA
 
 
 def result(source, ok=True, error=None, payload=None, **more):

@@ -12,6 +12,7 @@ import os
 import re
 from typing import List, NamedTuple, Optional, Tuple
 
+from org_ovirt_node import OUTPUT_SCHEMA
 from org_ovirt_node.host.reader import HostError, clean, decode_json, read_file
 from org_ovirt_node.i18n import _
 from org_ovirt_node.sanitize import excerpt
@@ -25,9 +26,7 @@ MAX_TEXT = 2000             # one message or hint kept from a report
 MAX_HOST = 255              # a host name (DNS)
 MAX_FINDINGS = 10000        # findings read from one report
 _CODE_RE = re.compile(r"ONN[0-9]{3}\Z")
-# The envelope every --format json prints (docs/json.md); the same string as
-# org_ovirt_node.cli.output.SCHEMA, which this layer must not import.
-SCHEMA = "urn:org_ovirt_node:ovirt-node-layout:output:v1"
+SCHEMA = OUTPUT_SCHEMA      # the envelope every --format json prints (docs/json.md)
 _SCHEMA_PREFIX = "urn:org_ovirt_node:"
 
 

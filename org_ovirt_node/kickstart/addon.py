@@ -482,7 +482,7 @@ def _parse_rule(words, lineno):
         raise _error(with_suggestion(
             _("unknown rule %(rule)s (expected a slug such as mount-options or a code such as "
               "ONN011)") % {"rule": excerpt(words[1])},
-            words[1], list(rule_catalog.CATALOG) + [i.code for i in rule_catalog.CATALOG.values()]),
+            words[1], rule_catalog.names()),
             lineno)
     severity = words[2].lower()
     if severity not in rule_catalog.SEVERITIES:
