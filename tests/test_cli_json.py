@@ -5,11 +5,11 @@ data/schemas/output-v1.json (jsonschema), has a source per result, reports unrea
 inputs as results with an error and plan/apply actions as structured objects."""
 import json
 import os
-import stat
 import subprocess
 import sys
 
 import pytest
+from upgrade_host import NodeHost, tool_bin
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -51,17 +51,8 @@ def document(*argv, env=None, cwd=None, status=None):
 
 
 def fake_tools(tmp_path, outputs):
-    """A bin folder whose lsblk, lvs, ... print *outputs* (name -> bytes)."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    for name, data in outputs.items():
-        out = tmp_path / (name + ".out")
-        out.write_bytes(data or b"")
-        script = folder / name
-        script.write_text("#!/bin/sh\n%s\n" % ("cat '%s'" % out if data is not None
-                                               else "exit 5"))
-        script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return {"PATH": "%s:%s" % (folder, os.environ.get("PATH", ""))}
+    """A PATH whose lsblk, lvs, ... print *outputs* (name -> bytes)."""
+    return {"PATH": "%s:%s" % (tool_bin(tmp_path, outputs), os.environ.get("PATH", ""))}
 
 
 def test_the_schema_is_a_valid_draft_2020_12_schema():
@@ -225,11 +216,6 @@ def test_profile_commands():
 
 
 def _node_tools(tmp_path, **knobs):
-    sys.path.insert(0, os.path.join(ROOT, "tests"))
-    try:
-        from upgrade_host import NodeHost
-    finally:
-        sys.path.pop(0)
     return fake_tools(tmp_path, NodeHost(**knobs).tools())
 
 

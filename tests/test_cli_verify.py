@@ -5,9 +5,10 @@ first (no thin pool under /, no imgbased tags); the hints are what to run on tha
 kickstart advice."""
 import json
 import os
-import stat
 import subprocess
 import sys
+
+from upgrade_host import NodeHost, tool_bin
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, ".venv", "bin", "ovirt-node-layout")
@@ -43,19 +44,9 @@ PLAIN = {
 
 
 def fake_tools(tmp_path, outputs):
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    for name, data in outputs.items():
-        if isinstance(data, (dict, list)):
-            data = json.dumps(data).encode()
-        out = tmp_path / (name + ".out")
-        out.write_bytes(data or b"")
-        script = folder / name
-        script.write_text("#!/bin/sh\n%s\n" % ("cat '%s'" % out if data is not None
-                                               else "exit 5"))
-        script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return dict(os.environ, PATH="%s:%s" % (folder, os.environ.get("PATH", "")), LC_ALL="C",
-                NO_COLOR="1")
+    return dict(os.environ, PATH="%s:%s" % (tool_bin(tmp_path, outputs),
+                                            os.environ.get("PATH", "")),
+                LC_ALL="C", NO_COLOR="1")
 
 
 def verify(env, *argv):
@@ -64,11 +55,6 @@ def verify(env, *argv):
 
 
 def node_tools(tmp_path, **knobs):
-    sys.path.insert(0, os.path.join(ROOT, "tests"))
-    try:
-        from upgrade_host import NodeHost
-    finally:
-        sys.path.pop(0)
     return fake_tools(tmp_path, NodeHost(**knobs).tools())
 
 

@@ -181,3 +181,22 @@ def fake_run(tools, seen=None):
             raise HostError("%s failed (exit 5): profile not found" % argv[0])
         return data
     return run
+
+
+def tool_bin(tmp_path, outputs):
+    """A ``bin`` folder under *tmp_path* whose ``lsblk``, ``lvs``, … print *outputs* (name ->
+    bytes, or a dict/list printed as JSON; ``None``: the tool fails with exit 5), for running
+    the installed command against a canned host. Returns the folder, to put first on PATH."""
+    import stat
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for name, data in outputs.items():
+        if isinstance(data, (dict, list)):
+            data = json.dumps(data).encode()
+        out = tmp_path / (name + ".out")
+        out.write_bytes(data or b"")
+        script = folder / name
+        script.write_text("#!/bin/sh\n%s\n" % ("cat '%s'" % out if data is not None
+                                               else "exit 5"))
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return str(folder)
